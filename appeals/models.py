@@ -1,0 +1,674 @@
+"""The domain: accounts, violations, appeals, evidence, escalations, tickets, reminders, timeline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.models import Organization
+
+
+class Account(models.Model):
+    """A seller shop or a creator account that an organization manages."""
+
+    class Kind(models.TextChoices):
+        SELLER_SHOP = "seller_shop", "Seller shop"
+        CREATOR = "creator", "Creator"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="accounts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    external_id = models.CharField("shop ID or creator username", max_length=120)
+    name = models.CharField("shop or display name", max_length=160)
+    market = models.CharField(max_length=8, default="US")
+    health_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Partner authorization to contact support for this account (agencies only).
+    authorized = models.BooleanField(default=False)
+    authorized_since = models.DateField(null=True, blank=True)
+    authorization_expires_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "external_id"], name="account_unique_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+    def authorization_state(self, today=None) -> str:
+        """missing / expired / expiring / valid, for the channel guide and ticket form."""
+        today = today or timezone.localdate()
+        if not self.authorized:
+            return "missing"
+        if self.authorization_expires_on is None:
+            return "valid"
+        if self.authorization_expires_on < today:
+            return "expired"
+        if (self.authorization_expires_on - today).days <= self.organization.authorization_notice_days:
+            return "expiring"
+        return "valid"
+
+
+class ViolationKind(models.TextChoices):
+    LISTING_REMOVAL = "listing_removal", "Listing / product removal"
+    PENALTY_POINTS = "penalty_points", "Penalty points"
+    SHOP_RESTRICTION = "shop_restriction", "Shop restriction or suspension"
+    ORDER_ACTION = "order_action", "Order-related action"
+    CONTENT_RESTRICTION = "content_restriction", "Creator content or LIVE restriction"
+    AFFILIATE_RESTRICTION = "affiliate_restriction", "Affiliate restriction"
+    OTHER = "other", "Other"
+
+
+KINDS_FOR_ACCOUNT = {
+    Account.Kind.SELLER_SHOP: {
+        ViolationKind.LISTING_REMOVAL,
+        ViolationKind.PENALTY_POINTS,
+        ViolationKind.SHOP_RESTRICTION,
+        ViolationKind.ORDER_ACTION,
+        ViolationKind.OTHER,
+    },
+    Account.Kind.CREATOR: {
+        ViolationKind.CONTENT_RESTRICTION,
+        ViolationKind.AFFILIATE_RESTRICTION,
+        ViolationKind.PENALTY_POINTS,
+        ViolationKind.OTHER,
+    },
+}
+
+
+class CaseStatus(models.TextChoices):
+    """A violation's status, derived from its appeals and escalations."""
+
+    NOT_APPEALED = "not_appealed", "Not appealed"
+    DRAFT = "draft", "Appeal draft"
+    UNDER_REVIEW = "under_review", "Under review"
+    REVERSED = "reversed", "Reversed"
+    PARTIALLY_REVERSED = "partially_reversed", "Partially reversed"
+    UPHELD = "upheld", "Upheld"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    ESCALATED = "escalated", "Escalated"
+
+
+class Violation(models.Model):
+    """An enforcement action against one account, as recorded on the platform."""
+
+    class RecordStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ENFORCED = "enforced", "Enforcement action taken"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="violations")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="violations")
+    reference = models.CharField("violation reference number", max_length=120)
+    kind = models.CharField(max_length=32, choices=ViolationKind.choices)
+    policy = models.CharField("policy or rule cited", max_length=255)
+    action = models.CharField("action taken", max_length=255, blank=True)
+    record_status = models.CharField(max_length=16, choices=RecordStatus.choices, default=RecordStatus.ENFORCED)
+    enforced_at = models.DateTimeField("enforced / notified at")
+    notice = models.TextField("notice text", blank=True)
+    penalty_points = models.PositiveSmallIntegerField(default=0)
+    points_cleared = models.BooleanField(default=False)
+    # End of the last calendar day of the platform's appeal window, in the organization's timezone.
+    appeal_by = models.DateTimeField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_violations"
+    )
+    status = models.CharField(max_length=24, choices=CaseStatus.choices, default=CaseStatus.NOT_APPEALED)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "reference"], name="violation_unique_reference"),
+            models.CheckConstraint(condition=models.Q(penalty_points__lte=1000), name="violation_points_sane"),
+        ]
+        indexes = [
+            # Full list default sort and date-range filter (selectors.violations_for_list).
+            models.Index(fields=["organization", "-enforced_at"], name="violation_org_enforced"),
+            # Inbox urgency queries and status filters (selectors.inbox_for_member).
+            models.Index(fields=["organization", "status", "appeal_by"], name="violation_org_status_by"),
+            # Account page and repeat-violation count (services.violations.repeat_count).
+            models.Index(fields=["account", "kind", "enforced_at"], name="violation_account_kind"),
+            # Assignee filter on the list.
+            models.Index(fields=["organization", "assignee", "-enforced_at"], name="violation_org_assignee"),
+            # Reminder sweep: windows closing soon (services.reminders).
+            models.Index(fields=["status", "appeal_by"], name="violation_status_by"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {CaseStatus.NOT_APPEALED, CaseStatus.DRAFT}
+
+    @staticmethod
+    def derive_status(appeals: Iterable[Appeal], escalations: Iterable[Escalation] = ()) -> str:
+        """The case status from its appeals (latest round wins) and open escalations."""
+        latest = max(appeals, key=lambda a: a.round, default=None)
+        open_escalation = any(e.answered_at is None for e in escalations)
+        if latest is None:
+            return CaseStatus.ESCALATED if open_escalation else CaseStatus.NOT_APPEALED
+        if open_escalation and latest.status in {Appeal.Status.UPHELD, Appeal.Status.UNDER_REVIEW}:
+            return CaseStatus.ESCALATED
+        return {
+            Appeal.Status.DRAFT: CaseStatus.DRAFT,
+            Appeal.Status.UNDER_REVIEW: CaseStatus.UNDER_REVIEW,
+            Appeal.Status.REVERSED: CaseStatus.REVERSED,
+            Appeal.Status.PARTIALLY_REVERSED: CaseStatus.PARTIALLY_REVERSED,
+            Appeal.Status.UPHELD: CaseStatus.UPHELD,
+            Appeal.Status.WITHDRAWN: CaseStatus.WITHDRAWN,
+        }[latest.status]
+
+
+class ViolationItem(models.Model):
+    """One affected ID (SKU, product, order or video), so a case can be found by any of them."""
+
+    class Kind(models.TextChoices):
+        SKU = "sku", "SKU ID"
+        PRODUCT = "product", "Product ID"
+        ORDER = "order", "Order ID"
+        VIDEO = "video", "Video ID"
+
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="items")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["violation", "kind", "value"], name="violation_item_unique"),
+        ]
+        indexes = [
+            # Search by any affected ID (selectors.violations_for_list, free-text search).
+            models.Index(fields=["organization", "value"], name="violation_item_org_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+
+def private_upload_to(instance: models.Model, filename: str) -> str:
+    # Random names: the original name is kept in a field, never in the storage path.
+    return f"{instance._meta.model_name}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class NoticeAttachment(models.Model):
+    """A screenshot of the platform's notice, attached to the violation."""
+
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="attachments")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=private_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["violation", "sha256"], name="notice_attachment_unique")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Watch(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches")
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="watches")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "violation"], name="watch_unique")]
+
+
+class AccountSubscription(models.Model):
+    """A member who wants reminders for every case of an account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_subscriptions")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscriptions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "account"], name="account_subscription_unique")]
+
+
+class Appeal(models.Model):
+    """One round of appeal for a violation; round 2+ are follow-ups with new evidence."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        UNDER_REVIEW = "under_review", "Under review"
+        REVERSED = "reversed", "Reversed"
+        PARTIALLY_REVERSED = "partially_reversed", "Partially reversed"
+        UPHELD = "upheld", "Upheld"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Every allowed move; a decided appeal never changes again (a follow-up is a new appeal).
+    TRANSITIONS = {
+        Status.DRAFT: {Status.UNDER_REVIEW, Status.WITHDRAWN},
+        Status.UNDER_REVIEW: {Status.REVERSED, Status.PARTIALLY_REVERSED, Status.UPHELD, Status.WITHDRAWN},
+    }
+    DECIDED = {Status.REVERSED, Status.PARTIALLY_REVERSED, Status.UPHELD}
+
+    class Impact(models.TextChoices):
+        LISTING_REINSTATED = "listing_reinstated", "Listing reinstated"
+        POINTS_REMOVED = "points_removed", "Penalty points removed"
+        RESTRICTION_LIFTED = "restriction_lifted", "Restriction lifted"
+
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="appeals")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="appeals")
+    round = models.PositiveSmallIntegerField(default=1)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
+    builder_step = models.PositiveSmallIntegerField(default=1)
+    desired_outcome = models.TextField(blank=True)
+    rule_cited = models.CharField(max_length=255, blank=True)
+    rule_explanation = models.TextField(blank=True)
+    # The IDs step: {"reference": ..., "account": ..., "sku": [...], "product": [...], "order": [...], "video": [...]}.
+    ids = models.JSONField(default=dict, blank=True)
+    explanation = models.TextField(blank=True)
+    final_text = models.TextField(blank=True, help_text="Frozen at submission.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    platform_reference = models.CharField(max_length=120, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_message = models.TextField(blank=True)
+    impacts_cleared = models.JSONField(default=list, blank=True)
+    readiness_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    readiness_findings = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["violation", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["violation", "round"], name="appeal_unique_round"),
+            models.CheckConstraint(condition=models.Q(round__gte=1), name="appeal_round_positive"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(submitted_at__isnull=False)
+                | models.Q(status="withdrawn"),
+                name="appeal_submitted_has_time",
+            ),
+        ]
+        indexes = [
+            # Reminder sweep: decisions due soon (services.reminders).
+            models.Index(fields=["due_at"], name="appeal_due_under_review", condition=models.Q(status="under_review")),
+            # Analytics: decided appeals in a date range (selectors.analytics).
+            models.Index(fields=["organization", "decided_at"], name="appeal_org_decided"),
+            models.Index(fields=["organization", "submitted_at"], name="appeal_org_submitted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal {self.round} for {self.violation_id}"
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in self.DECIDED
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return (
+            self.status == self.Status.UNDER_REVIEW
+            and self.due_at is not None
+            and self.due_at < (now or timezone.now())
+        )
+
+
+class Evidence(models.Model):
+    class Category(models.TextChoices):
+        IMAGE = "image", "Image"
+        DOCUMENT = "document", "Document"
+        SPREADSHEET = "spreadsheet", "Spreadsheet"
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="evidence")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=private_upload_to, max_length=255)
+    thumbnail = models.FileField(upload_to=private_upload_to, max_length=255, blank=True)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    caption = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["appeal", "sha256"], name="evidence_unique_per_appeal")]
+        indexes = [models.Index(fields=["organization", "sha256"], name="evidence_org_sha")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ChecklistItem(models.Model):
+    """Evidence that usually matters for a violation kind; editable per organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="checklist_items")
+    violation_kind = models.CharField(max_length=32, choices=ViolationKind.choices)
+    text = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["violation_kind", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class AppealTemplate(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="appeal_templates")
+    violation_kind = models.CharField(max_length=32, choices=ViolationKind.choices)
+    name = models.CharField(max_length=120)
+    desired_outcome = models.TextField(blank=True)
+    rule_cited = models.CharField(max_length=255, blank=True)
+    rule_explanation = models.TextField(blank=True)
+    explanation = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="appeal_template_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Escalation(models.Model):
+    class Team(models.TextChoices):
+        ACCOUNT_MANAGER = "account_manager", "Account manager"
+        PROGRAM_TEAM = "program_team", "Program team"
+        PARTNERSHIP_TEAM = "partnership_team", "Partnership team"
+
+    class Result(models.TextChoices):
+        PENDING = "", "No answer yet"
+        REVERSED = "reversed", "Reversed"
+        PARTIALLY_REVERSED = "partially_reversed", "Partially reversed"
+        UPHELD = "upheld", "Upheld"
+        NO_ACTION = "no_action", "No action taken"
+
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="escalations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="escalations")
+    appeal = models.ForeignKey(Appeal, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations")
+    to_team = models.CharField(max_length=24, choices=Team.choices)
+    channel = models.CharField(max_length=120, blank=True)
+    reference = models.CharField("ticket or thread reference", max_length=120, blank=True)
+    escalated_at = models.DateTimeField(default=timezone.now)
+    answer_due_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=24, choices=Result.choices, blank=True, default="")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-escalated_at"]
+        indexes = [
+            # Reminder sweep: escalations waiting for an answer.
+            models.Index(
+                fields=["answer_due_at"], name="escalation_open_due", condition=models.Q(answered_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation to {self.get_to_team_display()} for {self.violation_id}"
+
+
+class SupportChannel(models.TextChoices):
+    SELLER_CENTER_CHAT = "seller_center_chat", "Seller Center live chat"
+    SELLER_CENTER_TICKET = "seller_center_ticket", "Seller Center ticket"
+    SELLER_CONTACT_FORM = "seller_contact_form", "Seller contact form (locked out)"
+    CREATOR_CHAT = "creator_chat", "Creator Help Center chat"
+    CREATOR_TICKET = "creator_ticket", "Creator Help Center support ticket"
+    PARTNER_SHOP_CHAT = "partner_shop_chat", "Partner Center: support for a shop"
+    PARTNER_CREATOR_CHAT = "partner_creator_chat", "Partner Center: support for a creator"
+    PARTNER_TECH_TICKET = "partner_tech_ticket", "Partner Center technical ticket"
+    CONTACT_US_FORM = "contact_us_form", "Contact Us email form"
+
+
+class SupportTicket(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tickets")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
+    violation = models.ForeignKey(Violation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    appeal = models.ForeignKey(Appeal, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    channel = models.CharField(max_length=32, choices=SupportChannel.choices)
+    platform_number = models.CharField("platform ticket number", max_length=120, blank=True)
+    subject = models.CharField(max_length=200)
+    question = models.TextField("what was asked", blank=True)
+    notes = models.TextField(blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField()
+    resolution_due_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            # SLA reminders and the ticket list's SLA filter.
+            models.Index(fields=["organization", "first_response_due_at"], name="ticket_org_first_due"),
+            models.Index(fields=["organization", "resolution_due_at"], name="ticket_org_resolution_due"),
+            models.Index(fields=["organization", "-opened_at"], name="ticket_org_opened"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class ChannelRule(models.Model):
+    """One recommendation of the channel guide; editable data, defaults from the domain notes."""
+
+    class Audience(models.TextChoices):
+        SELLER = "seller", "Seller"
+        CREATOR = "creator", "Creator"
+        PARTNER_SHOP = "partner_shop", "Partner acting for a shop"
+        PARTNER_CREATOR = "partner_creator", "Partner acting for a creator"
+
+    class Issue(models.TextChoices):
+        ANY = "any", "Any issue"
+        ENFORCEMENT = "enforcement", "Enforcement or violation"
+        ORDER = "order", "Order"
+        PAYOUT = "payout", "Payout or financial hold"
+        LISTING = "listing", "Listing"
+        ACCESS = "access", "Account access"
+        TECHNICAL = "technical", "Technical problem"
+
+    class Login(models.TextChoices):
+        ANY = "any", "Either"
+        YES = "yes", "Can log in"
+        NO = "no", "Cannot log in"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="channel_rules")
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    can_log_in = models.CharField(max_length=4, choices=Login.choices, default=Login.ANY)
+    issue = models.CharField(max_length=16, choices=Issue.choices, default=Issue.ANY)
+    channel = models.CharField(max_length=32, choices=SupportChannel.choices)
+    steps = models.TextField()
+    ids_to_have = models.CharField(max_length=255, blank=True)
+    advice = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["audience", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_audience_display()} → {self.get_channel_display()}"
+
+
+class Reminder(models.Model):
+    """One email about one deadline for one person: the exactly-once guard."""
+
+    class Kind(models.TextChoices):
+        DECISION_DUE_TOMORROW = "decision_due_tomorrow", "Decision due in 1 business day"
+        DECISION_DUE_TODAY = "decision_due_today", "Decision due today"
+        DECISION_OVERDUE = "decision_overdue", "Decision overdue"
+        WINDOW_CLOSING = "window_closing", "Appeal window closing"
+        TICKET_FIRST_RESPONSE_AT_RISK = "ticket_first_response_at_risk", "Ticket first response at risk"
+        TICKET_FIRST_RESPONSE_BREACHED = "ticket_first_response_breached", "Ticket first response breached"
+        TICKET_RESOLUTION_AT_RISK = "ticket_resolution_at_risk", "Ticket resolution at risk"
+        TICKET_RESOLUTION_BREACHED = "ticket_resolution_breached", "Ticket resolution breached"
+        ESCALATION_UNANSWERED = "escalation_unanswered", "Escalation unanswered"
+        AUTHORIZATION_EXPIRING = "authorization_expiring", "Partner authorization expiring"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (unsubscribed)"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # "appeal:12", "violation:7", "ticket:3", "escalation:5", "account:9": NULL-free, so the unique key holds.
+    subject_key = models.CharField(max_length=40)
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    deadline = models.DateTimeField()
+    send_after = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_key", "recipient", "deadline"], name="reminder_exactly_once"
+            ),
+        ]
+        indexes = [
+            # Send step of the sweep: pending rows whose time has come.
+            models.Index(fields=["status", "send_after"], name="reminder_status_send_after"),
+            # Managers' failed-reminders list.
+            models.Index(fields=["organization", "status"], name="reminder_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_key} → {self.recipient_id}"
+
+
+class TimelineVerb(models.TextChoices):
+    CREATED = "created", "created the case"
+    EDITED = "edited", "edited the case"
+    ASSIGNED = "assigned", "assigned the case"
+    WATCHED = "watched", "started watching"
+    ATTACHMENT_ADDED = "attachment_added", "attached a notice screenshot"
+    IMPORTED = "imported", "imported the case"
+    APPEAL_STARTED = "appeal_started", "started an appeal"
+    APPEAL_STEP_SAVED = "appeal_step_saved", "saved an appeal step"
+    EVIDENCE_ADDED = "evidence_added", "added evidence"
+    EVIDENCE_REMOVED = "evidence_removed", "removed evidence"
+    APPEAL_SUBMITTED = "appeal_submitted", "marked the appeal submitted"
+    OUTCOME_RECORDED = "outcome_recorded", "recorded the outcome"
+    FOLLOW_UP_STARTED = "follow_up_started", "started a follow-up appeal"
+    ESCALATED = "escalated", "escalated"
+    ESCALATION_ANSWERED = "escalation_answered", "recorded the escalation's answer"
+    TICKET_OPENED = "ticket_opened", "opened a support ticket"
+    TICKET_UPDATED = "ticket_updated", "updated a support ticket"
+    REMINDER_SENT = "reminder_sent", "reminder sent"
+    COMMENTED = "commented", "commented"
+    CORRECTION = "correction", "recorded a correction"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Timeline entries cannot be changed; record a correction instead.")
+
+    def delete(self):
+        raise PermissionError("Timeline entries cannot be deleted; record a correction instead.")
+
+
+class TimelineEvent(models.Model):
+    """One entry of a case's history. Append-only: there is no update or delete path."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="timeline")
+    appeal = models.ForeignKey(Appeal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    verb = models.CharField(max_length=32, choices=TimelineVerb.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # Case page timeline.
+            models.Index(fields=["violation", "created_at"], name="timeline_violation_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} on {self.violation_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("Timeline entries cannot be changed; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Timeline entries cannot be deleted; record a correction instead.")
+
+
+class Comment(models.Model):
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="comments")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ImportBatch(models.Model):
+    """A parsed CSV waiting for confirmation; applied in one transaction."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_batches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=255)
+    rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Import {self.filename}"

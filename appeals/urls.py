@@ -1,0 +1,14 @@
+from appeals.views import accounts, analytics, builder, deadlines, outcomes, tickets, violations
+
+app_name = "appeals"
+
+# Each views module owns the routes of its screens.
+urlpatterns = [
+    *violations.urlpatterns,
+    *accounts.urlpatterns,
+    *builder.urlpatterns,
+    *outcomes.urlpatterns,
+    *deadlines.urlpatterns,
+    *tickets.urlpatterns,
+    *analytics.urlpatterns,
+]

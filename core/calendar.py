@@ -1,0 +1,149 @@
+"""Business calendar: pure functions over an organization's working days, hours and holidays.
+
+All arithmetic is done on local wall-clock time and converted back to an aware
+datetime at the end, so a daylight-saving change never shifts a deadline's local
+time (a deadline set for 09:00 stays at 09:00).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+class CalendarError(ValueError):
+    pass
+
+
+def _aware(local: datetime, tz: ZoneInfo) -> datetime:
+    """Attach tz to a naive local time; a time inside a DST gap moves forward past the gap."""
+    candidate = local.replace(tzinfo=tz)
+    roundtrip = candidate.astimezone(UTC).astimezone(tz)
+    if roundtrip.replace(tzinfo=None) != local:
+        return roundtrip  # the wall time did not exist; zoneinfo already resolved it forward
+    return candidate
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    timezone: str = "America/New_York"
+    country: str = "US"
+    subdivision: str | None = None
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    opens_at: time = time(9, 0)
+    closes_at: time = time(17, 0)
+    closed_dates: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if not self.working_days or any(d not in range(1, 8) for d in self.working_days):
+            raise CalendarError("Working days must be ISO weekday numbers 1-7, at least one.")
+        if self.opens_at >= self.closes_at:
+            raise CalendarError("Opening time must be before closing time.")
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase:
+        try:
+            return holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError as exc:
+            raise CalendarError(str(exc)) from exc
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._holidays.get(day)
+
+    def is_business_day(self, day: date) -> bool:
+        return day.isoweekday() in self.working_days and day not in self._holidays and day not in self.closed_dates
+
+    def next_business_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        for _ in range(3700):
+            if self.is_business_day(day):
+                return day
+            day += timedelta(days=1)
+        raise CalendarError("No business day within ten years: check working days and closed dates.")
+
+    def previous_business_day(self, day: date) -> date:
+        day -= timedelta(days=1)
+        for _ in range(3700):
+            if self.is_business_day(day):
+                return day
+            day -= timedelta(days=1)
+        raise CalendarError("No business day within ten years: check working days and closed dates.")
+
+    def local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            raise CalendarError("Business calendar needs timezone-aware datetimes.")
+        return moment.astimezone(self.tz)
+
+    def is_open(self, moment: datetime) -> bool:
+        local = self.local(moment)
+        return self.is_business_day(local.date()) and self.opens_at <= local.time() < self.closes_at
+
+    def _normalized_local(self, moment: datetime) -> datetime:
+        """Naive local wall time, moved to the next opening when outside working hours."""
+        local = self.local(moment).replace(tzinfo=None)
+        day = local.date()
+        if self.is_business_day(day):
+            if local.time() < self.opens_at:
+                return datetime.combine(day, self.opens_at)
+            if local.time() < self.closes_at:
+                return local
+        return datetime.combine(self.next_business_day(day), self.opens_at)
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """`moment` itself when inside working hours, else the start of the next working period."""
+        return _aware(self._normalized_local(moment), self.tz)
+
+    def add_business_days(self, start: datetime, n: int) -> datetime:
+        """The same local wall-clock time n business days later (after moving into working hours)."""
+        if n < 0:
+            raise CalendarError("n must not be negative.")
+        local = self._normalized_local(start)
+        day = local.date()
+        for _ in range(n):
+            day = self.next_business_day(day)
+        return _aware(datetime.combine(day, local.time()), self.tz)
+
+    def add_business_hours(self, start: datetime, hours: float) -> datetime:
+        """Count only time inside working hours on business days."""
+        if hours < 0:
+            raise CalendarError("hours must not be negative.")
+        remaining = timedelta(hours=hours)
+        local = self._normalized_local(start)
+        while True:
+            period_end = datetime.combine(local.date(), self.closes_at)
+            available = period_end - local
+            if remaining <= available:
+                return _aware(local + remaining, self.tz)
+            remaining -= available
+            local = datetime.combine(self.next_business_day(local.date()), self.opens_at)
+
+    def business_days_between(self, a: datetime, b: datetime) -> int:
+        """Whole business days from a to b: the largest k with add_business_days(a, k) <= b.
+
+        Negative when b is before a (b is "overdue by" that many days from a's point of view).
+        """
+        if b < a:
+            return -self.business_days_between(b, a)
+        start = self._normalized_local(a)
+        end_day = self.local(b).date()
+        count = 0
+        day = start.date()
+        while day < end_day:
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                count += 1
+        if count and self.add_business_days(a, count) > b:
+            count -= 1
+        return count
+
+    def end_of_day(self, day: date) -> datetime:
+        """The last moment of a local calendar day (platform windows close then)."""
+        return _aware(datetime.combine(day, time(23, 59, 59)), self.tz)

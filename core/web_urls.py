@@ -1,0 +1,5 @@
+from core.views import people
+
+app_name = "core"
+
+urlpatterns = [*people.urlpatterns]

@@ -1,0 +1,125 @@
+"""Personas: an owner, a teammate, a viewer and an outsider from another organization."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+from core.models import Role
+from tests.factories import AccountFactory, MembershipFactory, OrganizationFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip live-service tests when the service is not configured, saying how to enable them."""
+    needs = {
+        "postgres": ("DATABASE_URL", "postgres", "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"),
+        "redis": ("REDIS_URL", "redis", "set REDIS_URL=redis://127.0.0.1:6379/0"),
+        "celery_live": (
+            "REDIS_URL",
+            "redis",
+            "set REDIS_URL=redis://127.0.0.1:6379/0 (and DATABASE_URL for PostgreSQL)",
+        ),
+    }
+    for item in items:
+        for marker, (variable, prefix, how) in needs.items():
+            if item.get_closest_marker(marker) and not os.environ.get(variable, "").startswith(prefix):
+                item.add_marker(pytest.mark.skip(reason=f"needs {marker}: {how}"))
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme Shop", slug="acme")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Other Agency", slug="other")
+
+
+@pytest.fixture
+def owner(org):
+    return MembershipFactory(organization=org, role=Role.OWNER, user__email="owner@acme.test").user
+
+
+@pytest.fixture
+def manager(org):
+    return MembershipFactory(organization=org, role=Role.MANAGER, user__email="manager@acme.test").user
+
+
+@pytest.fixture
+def member(org):
+    return MembershipFactory(organization=org, role=Role.MEMBER, user__email="member@acme.test").user
+
+
+@pytest.fixture
+def viewer(org):
+    return MembershipFactory(organization=org, role=Role.VIEWER, user__email="viewer@acme.test").user
+
+
+@pytest.fixture
+def outsider(other_org):
+    return MembershipFactory(organization=other_org, role=Role.OWNER, user__email="outsider@other.test").user
+
+
+@pytest.fixture
+def shop(org):
+    return AccountFactory(organization=org, external_id="7495001122", name="Acme US Shop")
+
+
+@pytest.fixture
+def creator_account(org):
+    from appeals.models import Account
+
+    return AccountFactory(organization=org, kind=Account.Kind.CREATOR, external_id="@acme.creator", name="Acme Creator")
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def member_client(member):
+    return _client_for(member)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return _client_for(manager)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder, never to var/."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+    return tmp_path / "private"
