@@ -151,13 +151,20 @@ class Violation(models.Model):
 
     @staticmethod
     def derive_status(appeals: Iterable[Appeal], escalations: Iterable[Escalation] = ()) -> str:
-        """The case status from its appeals (latest round wins) and open escalations."""
+        """The case status from its appeals (latest round wins) and escalations (open, or answered with a reversal)."""
         latest = max(appeals, key=lambda a: a.round, default=None)
         open_escalation = any(e.answered_at is None for e in escalations)
         if latest is None:
             return CaseStatus.ESCALATED if open_escalation else CaseStatus.NOT_APPEALED
-        if open_escalation and latest.status in {Appeal.Status.UPHELD, Appeal.Status.UNDER_REVIEW}:
+        unsettled = {Appeal.Status.UPHELD, Appeal.Status.UNDER_REVIEW, Appeal.Status.PARTIALLY_REVERSED}
+        if open_escalation and latest.status in unsettled:
             return CaseStatus.ESCALATED
+        # An escalation of the latest round answered with a reversal settles the case that way.
+        answers = [e for e in escalations if e.answered_at is not None and e.appeal_id in (None, latest.pk)]
+        if latest.status in unsettled and answers:
+            result = max(answers, key=lambda e: e.answered_at).result
+            if result in {CaseStatus.REVERSED, CaseStatus.PARTIALLY_REVERSED}:
+                return result
         return {
             Appeal.Status.DRAFT: CaseStatus.DRAFT,
             Appeal.Status.UNDER_REVIEW: CaseStatus.UNDER_REVIEW,
