@@ -1,5 +1,5 @@
-from core.views import people
+from core.views import health, people, tokens
 
 app_name = "core"
 
-urlpatterns = [*people.urlpatterns]
+urlpatterns = [*people.urlpatterns, *tokens.urlpatterns, *health.urlpatterns]
