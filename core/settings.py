@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "axes",
+    "ninja",
     "core",
     "appeals",
 ]

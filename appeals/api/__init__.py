@@ -1,0 +1,23 @@
+"""Appeal Desk JSON API, version 1. Every rule lives in the service functions the web app uses."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from appeals.api import organization
+from appeals.api.base import BearerToken, install_error_handlers, throttles
+
+api = NinjaAPI(
+    title="Appeal Desk API",
+    version="1",
+    description=(
+        "Push violations in and pull deadlines and outcomes out. Authenticate with a personal token "
+        "(Profile → API tokens, or `manage.py create_api_token`) sent as `Authorization: Bearer <token>`. "
+        "Errors are JSON with a stable `code`, a `message` and, for bad input, the `field`."
+    ),
+    urls_namespace="api",
+    auth=BearerToken(),
+    throttle=throttles(),
+)
+install_error_handlers(api)
+api.add_router("/", organization.router)

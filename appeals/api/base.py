@@ -1,0 +1,153 @@
+"""API plumbing: bearer-token auth, role checks and one JSON error shape for every failure."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.security import HttpBearer
+from ninja.throttling import AuthRateThrottle
+
+from appeals.services import InvalidTransition, PermissionRefused, ServiceError, StaleVersion
+from core.models import Role
+from core.tokens import api_token_authenticate
+
+logger = logging.getLogger(__name__)
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Error(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    errors: list[FieldError] = []
+
+
+# Declared on every operation so clients (and schemathesis) know each error's shape.
+ERRORS: dict[int, type[Schema]] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    429: Error,
+}
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = api_token_authenticate(token)
+        if found is None:
+            return None
+        api_token, membership = found
+        request.user = api_token.user
+        request.membership = membership  # type: ignore[attr-defined]
+        request.organization = membership.organization  # type: ignore[attr-defined]
+        return api_token
+
+
+class ApiProblem(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def require_role(request: HttpRequest, minimum: str) -> None:
+    if not request.membership.has_role(minimum):  # type: ignore[attr-defined]
+        raise ApiProblem(403, "forbidden", f"This needs the {Role(minimum).label.lower()} role or higher.")
+
+
+def _field_path(loc: list | tuple) -> str:
+    # ninja prefixes the parameter source ("body", "query", "path"); clients care about the field.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in {"payload", "data", "filters"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def respond(request: HttpRequest, status: int, code: str, message: str, field: str | None = None, errors=None):
+        body = {"code": code, "message": message, "field": field, "errors": errors or []}
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(ApiProblem)
+    def problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+        return respond(request, exc.status, exc.code, exc.message, exc.field)
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "Invalid value."))} for e in exc.errors
+        ]
+        first = errors[0] if errors else {"field": None, "message": "Invalid input."}
+        return respond(request, 400, "invalid", first["message"], first["field"], errors)
+
+    @api.exception_handler(StaleVersion)
+    def stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
+        return respond(request, 409, "stale", exc.message, exc.field)
+
+    @api.exception_handler(InvalidTransition)
+    def transition(request: HttpRequest, exc: InvalidTransition) -> HttpResponse:
+        return respond(request, 409, "invalid_transition", exc.message, exc.field)
+
+    @api.exception_handler(PermissionRefused)
+    def refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
+        return respond(request, 403, "forbidden", exc.message, exc.field)
+
+    @api.exception_handler(ServiceError)
+    def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        status = {"duplicate": 409, "conflict": 409, "too_large": 413, "unsupported_type": 415}.get(exc.code, 400)
+        return respond(request, status, exc.code, exc.message, exc.field)
+
+    @api.exception_handler(DjangoValidationError)
+    def model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "message_dict"):
+            errors = [{"field": f, "message": str(m)} for f, ms in exc.message_dict.items() for m in ms]
+        else:
+            errors = [{"field": "body", "message": str(m)} for m in exc.messages]
+        return respond(request, 400, "invalid", errors[0]["message"], errors[0]["field"], errors)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, "not_found", "Not found in this organization.")
+
+    @api.exception_handler(PermissionDenied)
+    def denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return respond(request, 403, "forbidden", str(exc) or "Your role may not do this.")
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return respond(request, 401, "unauthenticated", "Send a valid API token as 'Authorization: Bearer <token>'.")
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        response = respond(request, 429, "rate_limited", "Too many requests; slow down and retry later.")
+        if exc.wait:
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {400: "invalid", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_type"}
+        return respond(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error", exc_info=exc)
+        return respond(request, 500, "server_error", "Something went wrong on our side; it has been logged.")
+
+
+def throttles() -> list:
+    return [AuthRateThrottle(f"{settings.API_RATE_LIMIT_PER_MINUTE}/m")]

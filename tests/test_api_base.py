@@ -1,0 +1,118 @@
+"""API tokens, authentication, the error shape and the OpenAPI description."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from core.models import ApiToken, Role
+from core.tokens import api_token_create
+from tests.factories import MembershipFactory
+
+
+@pytest.fixture
+def token(owner, org):
+    return api_token_create(user=owner, organization=org, name="sheet sync")[1]
+
+
+def auth(raw: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_token_is_stored_hashed_and_reads_the_organization(client, token, org):
+    stored = ApiToken.objects.get()
+    assert token not in (stored.key_hash, stored.prefix)
+    response = client.get("/api/v1/organization", **auth(token))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["slug"] == org.slug
+    assert body["working_days"] == [1, 2, 3, 4, 5]
+    assert body["role"] == Role.OWNER
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer nope", "Basic abc", "Bearer ad_" + "x" * 500])
+def test_bad_or_missing_token_is_401_json(client, db, header):
+    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.get("/api/v1/organization", **extra)
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_revoked_token_and_removed_member_are_refused(client, owner, org, member):
+    _, raw = api_token_create(user=member, organization=org, name="x")
+    assert client.get("/api/v1/organization", **auth(raw)).status_code == 200
+    member.memberships.all().delete()
+    assert client.get("/api/v1/organization", **auth(raw)).status_code == 401
+    token, raw = api_token_create(user=owner, organization=org, name="y")
+    client.force_login(owner)
+    response = client.post(f"/profile/tokens/{token.pk}/revoke/")
+    assert response.status_code == 302
+    assert client.get("/api/v1/organization", **auth(raw)).status_code == 401
+
+
+def test_token_page_shows_new_key_once(owner_client, owner):
+    response = owner_client.post("/profile/tokens/", {"name": "nightly"})
+    assert response.status_code == 200
+    raw = response.context["raw_key"]
+    assert raw.startswith("ad_") and raw.encode() in response.content
+    again = owner_client.get("/profile/tokens/")
+    assert raw.encode() not in again.content
+    assert b"nightly" in again.content
+
+
+def test_token_page_asks_for_a_name(owner_client):
+    response = owner_client.post("/profile/tokens/", {"name": "  "})
+    assert b"Give the token a name" in response.content
+    assert ApiToken.objects.count() == 0
+
+
+def test_revoking_someone_elses_token_is_404(outsider_client, owner, org):
+    token, _ = api_token_create(user=owner, organization=org, name="x")
+    assert outsider_client.post(f"/profile/tokens/{token.pk}/revoke/").status_code == 404
+    assert ApiToken.objects.get().revoked_at is None
+
+
+def test_create_api_token_command_prints_a_working_token(client, owner, org, capsys):
+    call_command("create_api_token", owner.email, "--org", org.slug)
+    raw = capsys.readouterr().out.strip()
+    assert client.get("/api/v1/organization", **auth(raw)).status_code == 200
+
+
+def test_create_api_token_command_refuses_non_members(owner, other_org):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not a member"):
+        call_command("create_api_token", owner.email, "--org", other_org.slug)
+
+
+def test_openapi_and_docs_need_no_token_and_no_outside_host(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/organization" in schema["paths"]
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower() and b"https://" not in docs.content
+
+
+def test_rate_limit_answers_429_json(client, token, settings):
+    from appeals.api import api
+
+    throttle = api.throttle[0]
+    throttle.rate = "2/m"
+    throttle.num_requests, throttle.duration = throttle.parse_rate("2/m")
+    try:
+        statuses = [client.get("/api/v1/organization", **auth(token)).status_code for _ in range(3)]
+    finally:
+        throttle.rate = f"{settings.API_RATE_LIMIT_PER_MINUTE}/m"
+        throttle.num_requests, throttle.duration = throttle.parse_rate(throttle.rate)
+        from django.core.cache import cache
+
+        cache.clear()
+    assert statuses == [200, 200, 429]
+
+
+def test_viewer_token_reads(client, org):
+    viewer = MembershipFactory(organization=org, role=Role.VIEWER).user
+    _, raw = api_token_create(user=viewer, organization=org, name="ro")
+    assert client.get("/api/v1/organization", **auth(raw)).json()["role"] == "viewer"
