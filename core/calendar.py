@@ -7,7 +7,7 @@ time (a deadline set for 09:00 stays at 09:00).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -143,6 +143,26 @@ class BusinessCalendar:
         if count and self.add_business_days(a, count) > b:
             count -= 1
         return count
+
+    def business_days_from_dates(self, a: date, b: date) -> int:
+        """Business days d with a < d <= b (negative, counted the other way, when b is before a).
+
+        Date-based, for phrases such as "in 2 business days": a deadline tomorrow
+        morning is "in 1 business day" even when it is less than 24 hours away.
+        """
+        if b < a:
+            return -self.business_days_from_dates(b, a)
+        count = 0
+        day = a
+        while day < b:
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                count += 1
+        return count
+
+    def with_timezone(self, timezone: str) -> BusinessCalendar:
+        """The same days, hours and holidays seen from another timezone (a recipient's working hours)."""
+        return replace(self, timezone=timezone)
 
     def end_of_day(self, day: date) -> datetime:
         """The last moment of a local calendar day (platform windows close then)."""
