@@ -70,6 +70,8 @@ class User(AbstractUser):
     timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
     email_mode = models.CharField(max_length=16, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
     digest_hour = models.PositiveSmallIntegerField(default=8)
+    # Off after the one-click unsubscribe link of a reminder email; pending reminders are then skipped.
+    reminder_emails = models.BooleanField(default=True)
     weekly_summary = models.BooleanField(default=False, help_text="Managers: a summary email every Monday.")
     # Secret part of the personal iCalendar feed URL; rotating it revokes old subscriptions.
     calendar_token = models.CharField(max_length=64, default=new_secret, unique=True)
