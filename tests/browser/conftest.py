@@ -1,0 +1,137 @@
+"""Headless Chromium (Debian's package) driven by Playwright against a live server on 127.0.0.1.
+
+Every page a journey visits is checked the same way: no console errors, no failed
+or outside requests, no horizontal scrolling on a phone, and no serious or
+critical axe-core violations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+SIZES = {"laptop": {"width": 1366, "height": 860}, "phone": {"width": 390, "height": 844}}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            if CHROMIUM is None:
+                item.add_marker(pytest.mark.skip(reason="needs browser: apt-get install chromium"))
+
+
+@dataclass
+class PageWatch:
+    """What went wrong in the browser while a journey ran."""
+
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        allowed = urlparse(self.base_url).netloc
+
+        def on_console(message):
+            if message.type == "error":
+                self.console_errors.append(f"{page.url}: {message.text}")
+
+        def on_request(request):
+            netloc = urlparse(request.url).netloc
+            if request.url.startswith(("http://", "https://")) and netloc != allowed:
+                self.outside_requests.append(request.url)
+
+        def on_failed(request):
+            # Downloads are aborted by Chromium on purpose once saved; they are not failures.
+            if request.failure and "ERR_ABORTED" in request.failure and request.resource_type == "document":
+                return
+            self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+
+        def on_response(response):
+            if response.status >= 500:
+                self.failed_requests.append(f"{response.request.method} {response.url}: HTTP {response.status}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.console_errors.append(f"{page.url}: {exc}"))
+        page.on("request", on_request)
+        page.on("requestfailed", on_failed)
+        page.on("response", on_response)
+
+    def assert_clean(self) -> None:
+        assert self.console_errors == [], self.console_errors
+        assert self.failed_requests == [], self.failed_requests
+        assert self.outside_requests == [], self.outside_requests
+
+
+def check_page(page, *, phone: bool) -> None:
+    """Accessibility and layout checks for the page currently shown."""
+    page.wait_for_load_state("load")
+    if phone:
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px on a phone"
+    page.evaluate(AXE_SOURCE)
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+        }"""
+    )
+    assert result == [], f"{page.url}: {result}"
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def browser_page(chromium_browser, live_server, size, tmp_path):
+    context = chromium_browser.new_context(
+        viewport=SIZES[size],
+        base_url=live_server.url,
+        accept_downloads=True,
+        is_mobile=size == "phone",
+        has_touch=size == "phone",
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    watch = PageWatch(live_server.url)
+    watch.attach(page)
+    page.watch = watch
+    page.phone = size == "phone"
+    page.check = lambda: check_page(page, phone=page.phone)
+    yield page
+    context.close()
+    watch.assert_clean()
