@@ -95,7 +95,8 @@ def check_page(page, *, phone: bool) -> None:
         """async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-                .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+                .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+                     v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
         }"""
     )
     assert result == [], f"{page.url}: {result}"
