@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from core.models import User
+from core.models import Organization, Role, User
 
 TIMEZONE_CHOICES = sorted((tz, tz.replace("_", " ")) for tz in available_timezones() if "/" in tz)
 
@@ -65,3 +65,161 @@ class ProfileForm(forms.ModelForm):
         if hour > 23:
             raise forms.ValidationError("Choose an hour from 0 to 23.")
         return hour
+
+
+# --- People: invitations, members, accepting an invitation --------------------------------------
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.MEMBER,
+        help_text="Viewers read; members edit cases; managers also see analytics and manage accounts; "
+        "owners also manage people and settings.",
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        help_text="At least 10 characters, not a common password.",
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password"):
+            try:
+                password_validation.validate_password(
+                    cleaned["password"], User(email=self.email, full_name=cleaned.get("full_name", ""))
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+# --- Organization settings ----------------------------------------------------------------------
+
+WEEKDAY_CHOICES = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+
+SETTINGS_GROUPS = [
+    ("Organization", ["name", "is_agency"]),
+    (
+        "Business calendar",
+        ["timezone", "holiday_country", "holiday_subdivision", "working_days", "opens_at", "closes_at"],
+    ),
+    (
+        "Appeals",
+        ["review_business_days", "appeal_window_days", "follow_up_window_days", "max_rounds", "appeal_char_limit"],
+    ),
+    (
+        "Escalations and support tickets",
+        [
+            "escalation_answer_business_days",
+            "ticket_first_response_hours",
+            "ticket_resolution_hours",
+            "authorization_notice_days",
+        ],
+    ),
+    (
+        "Repeat violations and penalty points",
+        ["repeat_violation_count", "repeat_violation_days", "penalty_point_expiry_days", "penalty_point_milestones"],
+    ),
+]
+
+
+class OrganizationSettingsForm(forms.Form):
+    """Validates and normalises input only; the calendar and owner rules live in core.services.organization_update."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from django.forms.models import fields_for_model
+
+        from core.services import SETTINGS_FIELDS
+
+        generated = fields_for_model(Organization, fields=list(SETTINGS_FIELDS))
+        generated["timezone"] = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
+        generated["holiday_country"] = forms.CharField(
+            max_length=2, label="Holiday country", help_text="Two-letter code, e.g. US, GB, DE."
+        )
+        generated["holiday_subdivision"] = forms.CharField(
+            max_length=10,
+            required=False,
+            label="State / region",
+            help_text="Optional, e.g. CA for California or BY for Bavaria; adds regional holidays.",
+        )
+        generated["working_days"] = forms.TypedMultipleChoiceField(
+            choices=WEEKDAY_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple, label="Working days"
+        )
+        generated["opens_at"] = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+        generated["closes_at"] = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+        generated["penalty_point_milestones"] = forms.CharField(
+            required=False,
+            label="Penalty point milestones",
+            help_text="Point totals that trigger restrictions, separated by commas (e.g. 12, 24, 36, 48). Empty: none.",
+        )
+        labels = {
+            "review_business_days": "Platform review time (business days)",
+            "appeal_window_days": "Appeal window (days after enforcement)",
+            "follow_up_window_days": "Follow-up appeal window (days after a decision)",
+            "max_rounds": "Appeal rounds allowed",
+            "appeal_char_limit": "Appeal text limit (characters)",
+            "escalation_answer_business_days": "Escalation answer expected within (business days)",
+            "ticket_first_response_hours": "Ticket first response SLA (hours)",
+            "ticket_resolution_hours": "Ticket resolution SLA (hours)",
+            "authorization_notice_days": "Warn before partner authorization expires (days)",
+            "repeat_violation_count": "Repeat violations: count",
+            "repeat_violation_days": "Repeat violations: within (days)",
+            "penalty_point_expiry_days": "Penalty points expire after (days)",
+            "is_agency": "We are an agency acting for shops or creators",
+        }
+        for name in SETTINGS_FIELDS:
+            field = generated[name]
+            if name in labels:
+                field.label = labels[name]
+            self.fields[name] = field
+
+    def clean_holiday_country(self) -> str:
+        return self.cleaned_data["holiday_country"].strip().upper()
+
+    def clean_holiday_subdivision(self) -> str:
+        return self.cleaned_data["holiday_subdivision"].strip().upper()
+
+    def clean_penalty_point_milestones(self) -> list[int]:
+        raw = self.cleaned_data["penalty_point_milestones"]
+        if isinstance(raw, list):
+            return raw
+        parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+        try:
+            values = sorted({int(p) for p in parts})
+        except ValueError:
+            raise forms.ValidationError("Use whole numbers separated by commas, e.g. 12, 24, 36.") from None
+        if any(v <= 0 for v in values):
+            raise forms.ValidationError("Milestones are positive point totals.")
+        return values
+
+    def groups(self):
+        return [(title, [self[name] for name in names]) for title, names in SETTINGS_GROUPS]
+
+
+def settings_initial(organization: Organization) -> dict:
+    from core.services import SETTINGS_FIELDS
+
+    initial = {name: getattr(organization, name) for name in SETTINGS_FIELDS}
+    initial["penalty_point_milestones"] = ", ".join(str(v) for v in organization.penalty_point_milestones)
+    return initial
+
+
+class ClosedDateForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Closed date")
+    note = forms.CharField(max_length=120, required=False, help_text="Optional, e.g. Company retreat.")

@@ -1,5 +1,11 @@
-from core.views import health, people, tokens
+from core.views import health, members, organization, people, tokens
 
 app_name = "core"
 
-urlpatterns = [*people.urlpatterns, *tokens.urlpatterns, *health.urlpatterns]
+urlpatterns = [
+    *people.urlpatterns,
+    *members.urlpatterns,
+    *organization.urlpatterns,
+    *tokens.urlpatterns,
+    *health.urlpatterns,
+]

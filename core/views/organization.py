@@ -1,0 +1,107 @@
+"""Organization settings (owners): calendar, deadlines and limits, closed dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from appeals.services import ServiceError
+from core import services
+from core.calendar import CalendarError
+from core.forms import ClosedDateForm, OrganizationSettingsForm, settings_initial
+from core.models import ClosedDate, Organization, Role
+from core.tenancy import get_scoped_or_404, member_required
+
+
+def next_business_days(organization: Organization, count: int = 5, today: date | None = None) -> list[date]:
+    """The next `count` business days after today (organization time), for the settings preview."""
+    calendar = organization.business_calendar()
+    day = today or timezone.now().astimezone(calendar.tz).date()
+    days = []
+    try:
+        for _ in range(count):
+            day = calendar.next_business_day(day)
+            days.append(day)
+    except CalendarError:
+        pass
+    return days
+
+
+def _page(request: HttpRequest, form: OrganizationSettingsForm, closed_form: ClosedDateForm, status: int = 200):
+    organization = request.organization  # type: ignore[attr-defined]
+    calendar = organization.business_calendar()
+    today = timezone.now().astimezone(calendar.tz).date()
+    preview = [(d, calendar.holiday_name(d)) for d in next_business_days(organization, today=today)]
+    skipped = []
+    if preview:
+        day = today + timedelta(days=1)
+        while day < preview[-1][0]:
+            if not calendar.is_business_day(day):
+                reason = calendar.holiday_name(day) or (
+                    "Closed date" if day in calendar.closed_dates else "Not a working day"
+                )
+                skipped.append((day, reason))
+            day += timedelta(days=1)
+    context = {
+        "form": form,
+        "closed_form": closed_form,
+        # Past closed dates no longer move any deadline; upcoming ones are what owners maintain.
+        "closed_dates": ClosedDate.objects.filter(organization=organization, date__gte=today),
+        "preview": preview,
+        "skipped": skipped,
+    }
+    return render(request, "core/organization_settings.html", context, status=status)
+
+
+@member_required(Role.OWNER)
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    form = OrganizationSettingsForm(request.POST or None, initial=settings_initial(organization))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(organization=organization, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("core:organization_settings")
+    return _page(request, form, ClosedDateForm(), status=400 if form.errors else 200)
+
+
+@require_POST
+@member_required(Role.OWNER)
+def closed_date_add(request: HttpRequest) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    closed_form = ClosedDateForm(request.POST)
+    if closed_form.is_valid():
+        try:
+            closed = services.closed_date_add(organization=organization, **closed_form.cleaned_data)
+        except ServiceError as exc:
+            closed_form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"{closed.date:%a %d %b %Y} is now a closed date.")
+            return redirect("core:organization_settings")
+    form = OrganizationSettingsForm(initial=settings_initial(organization))
+    return _page(request, form, closed_form, status=400)
+
+
+@require_POST
+@member_required(Role.OWNER)
+def closed_date_remove(request: HttpRequest, closed_date_pk: int) -> HttpResponse:
+    closed = get_scoped_or_404(request, ClosedDate.objects.all(), pk=closed_date_pk)
+    services.closed_date_remove(organization=request.organization, closed_date_id=closed.pk)  # type: ignore[attr-defined]
+    messages.success(request, f"{closed.date:%a %d %b %Y} is a normal day again.")
+    return redirect("core:organization_settings")
+
+
+urlpatterns = [
+    path("settings/", organization_settings, name="organization_settings"),
+    path("settings/closed-dates/", closed_date_add, name="closed_date_add"),
+    path("settings/closed-dates/<int:closed_date_pk>/remove/", closed_date_remove, name="closed_date_remove"),
+]
