@@ -12,3 +12,13 @@ def defaults_install(*, organization: Organization) -> None:
 
 
 DEFAULT_INSTALLERS: list = []
+
+# Appeal builder: evidence checklists per violation kind.
+from appeals.services.checklists import checklist_install_defaults  # noqa: E402
+
+DEFAULT_INSTALLERS.append(checklist_install_defaults)
+
+# Channel guide: support channel rules from the domain notes.
+from appeals.services.tickets import channel_rules_install  # noqa: E402
+
+DEFAULT_INSTALLERS.append(channel_rules_install)
