@@ -1,0 +1,649 @@
+"""Manager analytics: success rates, time to decision, volume and backlog for one organization.
+
+Every figure is aggregated in the database (conditional Count / Sum with filter=Q, Case/When),
+with a fixed number of queries whatever the data size. The only per-appeal work in Python is
+turning (submitted day, decided day) pairs into business days, and those pairs come grouped
+and counted from the database, so the Python side grows with the number of distinct day
+pairs, not with the number of appeals.
+
+Date ranges are whole local days in the organization's timezone: `date_from` 00:00 local up to
+(not including) the day after `date_to` 00:00 local. The range applies to `decided_at` for
+success rates and time to decision, to `enforced_at` for violations received and to
+`submitted_at` for appeals submitted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from appeals import stats
+from appeals.models import Account, Appeal, Evidence, Violation, ViolationKind
+from core.calendar import BusinessCalendar
+from core.models import Membership, Organization
+
+DEFAULT_DAYS = 90
+OVERDUE_LIST_LIMIT = 20
+ROUND_CHOICES = [("first", "First appeal"), ("follow_up", "Follow-up")]
+DECIDED = [Appeal.Status.REVERSED, Appeal.Status.PARTIALLY_REVERSED, Appeal.Status.UPHELD]
+KIND_LABELS = dict(ViolationKind.choices)
+EVIDENCE_TYPE_LABELS = dict(Evidence.Category.choices)
+
+
+@dataclass(frozen=True)
+class AnalyticsFilters:
+    """Dashboard filters; empty strings mean "all". assignee may be "none" (unassigned)."""
+
+    account: str = ""
+    kind: str = ""
+    policy: str = ""
+    assignee: str = ""
+    round: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> AnalyticsFilters:
+        data = data or {}
+        values = {}
+        for f in fields(cls):
+            raw = data.get(f.name)
+            values[f.name] = "" if raw in (None, "") else str(getattr(raw, "pk", raw)).strip()
+        return cls(**values)
+
+    def params(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+# Drill-down dimensions understood by appeals_for_drilldown (query parameter → meaning).
+DRILL_DIMENSIONS = ("ev_band", "ev_type", "readiness", "notice")
+
+
+def local_range(organization: Organization, date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """[local midnight of date_from, local midnight of the day after date_to) as aware datetimes."""
+    tz = organization.zoneinfo
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+def default_range(organization: Organization, today: date | None = None) -> tuple[date, date]:
+    """The last 90 days, ending today in the organization's timezone."""
+    today = today or timezone.now().astimezone(organization.zoneinfo).date()
+    return today - timedelta(days=DEFAULT_DAYS - 1), today
+
+
+def _filter_appeals(qs: QuerySet[Appeal], filters: AnalyticsFilters) -> QuerySet[Appeal]:
+    if filters.account:
+        qs = qs.filter(violation__account_id=filters.account)
+    if filters.kind:
+        qs = qs.filter(violation__kind=filters.kind)
+    if filters.policy:
+        qs = qs.filter(violation__policy=filters.policy)
+    if filters.assignee == "none":
+        qs = qs.filter(violation__assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(violation__assignee_id=filters.assignee)
+    if filters.round == "first":
+        qs = qs.filter(round=1)
+    elif filters.round == "follow_up":
+        qs = qs.filter(round__gte=2)
+    return qs
+
+
+def _filter_violations(qs: QuerySet[Violation], filters: AnalyticsFilters) -> QuerySet[Violation]:
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.policy:
+        qs = qs.filter(policy=filters.policy)
+    if filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=filters.assignee)
+    return qs
+
+
+def decided_appeals(
+    organization: Organization, start: datetime, end: datetime, filters: AnalyticsFilters
+) -> QuerySet[Appeal]:
+    """Appeals decided (reversed, partially reversed, upheld) in [start, end); uses (organization, decided_at)."""
+    qs = Appeal.objects.filter(
+        organization=organization, decided_at__gte=start, decided_at__lt=end, status__in=DECIDED
+    ).order_by()
+    return _filter_appeals(qs, filters)
+
+
+# --- Expressions shared by the aggregates and the drill-down list -------------------------------------------
+
+
+def _evidence_count() -> Coalesce:
+    count = (
+        Evidence.objects.filter(appeal=OuterRef("pk")).order_by().values("appeal").annotate(c=Count("id")).values("c")
+    )
+    return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+
+
+def _notice_delta(tz: ZoneInfo) -> ExpressionWrapper:
+    """Calendar days from the notice's local date to the submission's local date."""
+    return ExpressionWrapper(
+        TruncDate("submitted_at", tzinfo=tz) - TruncDate("violation__enforced_at", tzinfo=tz),
+        output_field=DurationField(),
+    )
+
+
+def _band_q(field: str, low: int, high: int | None) -> Q:
+    q = Q(**{f"{field}__gte": low})
+    if high is not None:
+        q &= Q(**{f"{field}__lte": high})
+    return q
+
+
+def _notice_q(low: int, high: int | None) -> Q:
+    """Whole days from notice to submission within [low, high]: delta in [low days, (high + 1) days)."""
+    q = Q(notice_delta__gte=timedelta(days=low)) if low > 0 else Q(notice_delta__isnull=False)
+    if high is not None:
+        q &= Q(notice_delta__lt=timedelta(days=high + 1))
+    return q
+
+
+def _dimension_q(dimension: str, key: str) -> Q | None:
+    """The Q for one band of one fixed dimension (needs ev_count / notice_delta annotations)."""
+    if dimension == "round":
+        return {"first": Q(round=1), "follow_up": Q(round__gte=2)}.get(key)
+    if dimension == "ev_band":
+        for k, _label, low, high in stats.EVIDENCE_BANDS:
+            if k == key:
+                return _band_q("ev_count", low, high)
+    if dimension == "readiness":
+        if key == stats.READINESS_NOT_SCORED[0]:
+            return Q(readiness_score__isnull=True)
+        for k, _label, low, high in stats.READINESS_BANDS:
+            if k == key:
+                return _band_q("readiness_score", low, high)
+    if dimension == "notice":
+        for k, _label, low, high in stats.NOTICE_BANDS:
+            if k == key:
+                return _notice_q(low, high)
+    if dimension == "ev_type" and key in EVIDENCE_TYPE_LABELS:
+        return Q(Exists(Evidence.objects.filter(appeal=OuterRef("pk"), category=key)))
+    return None
+
+
+FIXED_DIMENSIONS: dict[str, list[tuple[str, str]]] = {
+    "round": ROUND_CHOICES,
+    "ev_band": [(k, label) for k, label, _, _ in stats.EVIDENCE_BANDS],
+    "readiness": [(k, label) for k, label, _, _ in stats.READINESS_BANDS] + [stats.READINESS_NOT_SCORED],
+    "notice": [(k, label) for k, label, _, _ in stats.NOTICE_BANDS],
+}
+
+
+def _rate_aggregates(prefix: str, condition: Q | None) -> dict[str, Count]:
+    def c(extra: Q | None) -> Count:
+        parts = [q for q in (condition, extra) if q is not None]
+        if not parts:
+            return Count("id")
+        combined = parts[0]
+        for part in parts[1:]:
+            combined &= part
+        return Count("id", filter=combined)
+
+    return {
+        f"{prefix}__n": c(None),
+        f"{prefix}__rev": c(Q(status=Appeal.Status.REVERSED)),
+        f"{prefix}__part": c(Q(status=Appeal.Status.PARTIALLY_REVERSED)),
+    }
+
+
+def _rate_from(row: Mapping[str, Any], prefix: str = "") -> stats.Rate:
+    p = f"{prefix}__" if prefix else ""
+    return stats.Rate(decided=row[f"{p}n"] or 0, reversed=row[f"{p}rev"] or 0, partial=row[f"{p}part"] or 0)
+
+
+# --- Business days --------------------------------------------------------------------------------------------
+
+
+class BusinessDayIndex:
+    """Cumulative business-day counts over a date span: business days between two dates in O(1)."""
+
+    def __init__(self, calendar: BusinessCalendar, first: date, last: date) -> None:
+        self.first = first
+        self.cumulative = [0]
+        day = first
+        while day < last:
+            day += timedelta(days=1)
+            self.cumulative.append(self.cumulative[-1] + (1 if calendar.is_business_day(day) else 0))
+
+    def between(self, a: date, b: date) -> int:
+        """Business days d with a < d <= b (a decision on the next business day counts 1)."""
+        return self.cumulative[(b - self.first).days] - self.cumulative[(a - self.first).days]
+
+
+def _local_date(value: date | datetime, tz: ZoneInfo) -> date:
+    # TruncDate returns a date on both backends; be tolerant of a datetime anyway.
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if value.tzinfo else value).date()
+    return value
+
+
+def _time_to_decision(organization: Organization, decided: QuerySet[Appeal]) -> dict[str, Any]:
+    tz = organization.zoneinfo
+    pairs = list(
+        decided.filter(submitted_at__isnull=False)
+        .annotate(sub_day=TruncDate("submitted_at", tzinfo=tz), dec_day=TruncDate("decided_at", tzinfo=tz))
+        .values("sub_day", "dec_day")
+        .annotate(n=Count("id"))
+        .values_list("sub_day", "dec_day", "n")
+    )
+    window = organization.review_business_days
+    result: dict[str, Any] = {"count": 0, "median": None, "p90": None, "within_window": None, "window": window}
+    if not pairs:
+        return result
+    pairs = [(_local_date(a, tz), _local_date(b, tz), n) for a, b, n in pairs]
+    first = min(min(a, b) for a, b, _ in pairs)
+    last = max(max(a, b) for a, b, _ in pairs)
+    index = BusinessDayIndex(organization.business_calendar(), first, last)
+    weighted: dict[int, int] = defaultdict(int)
+    for a, b, n in pairs:
+        weighted[max(index.between(a, b), 0) if b >= a else 0] += n
+    total = sum(weighted.values())
+    within = sum(n for days, n in weighted.items() if days <= window)
+    result.update(
+        count=total,
+        median=stats.weighted_percentile(weighted.items(), 0.5),
+        p90=stats.weighted_percentile(weighted.items(), 0.9),
+        within_window=within,
+        within_window_share=within / total,
+        distribution=sorted(weighted.items()),
+    )
+    return result
+
+
+# --- Volume ---------------------------------------------------------------------------------------------------
+
+
+def _periods(start_day: date, end_day: date, granularity: str) -> list[date]:
+    """Every week (Monday) or month start from the one holding start_day to the one holding end_day."""
+    if granularity == "month":
+        current = start_day.replace(day=1)
+        out = []
+        while current <= end_day:
+            out.append(current)
+            current = (current + timedelta(days=32)).replace(day=1)
+        return out
+    current = start_day - timedelta(days=start_day.weekday())
+    out = []
+    while current <= end_day:
+        out.append(current)
+        current += timedelta(days=7)
+    return out
+
+
+def _period_end(period: date, granularity: str) -> date:
+    if granularity == "month":
+        return (period + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return period + timedelta(days=6)
+
+
+def _volume(
+    rows: list[tuple[Any, str, int]], periods: list[date], tz: ZoneInfo
+) -> tuple[list[dict[str, Any]], list[str]]:
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    kinds: set[str] = set()
+    for period, kind, n in rows:
+        counts[(_local_date(period, tz), kind)] += n
+        kinds.add(kind)
+    ordered = [k for k in KIND_LABELS if k in kinds] + sorted(kinds - set(KIND_LABELS))
+    table = []
+    for period in periods:
+        by_kind = {k: counts.get((period, k), 0) for k in ordered}
+        table.append({"period": period, "by_kind": by_kind, "total": sum(by_kind.values())})
+    return table, ordered
+
+
+# --- The summary ------------------------------------------------------------------------------------------------
+
+
+def _query(base: Mapping[str, str], **extra: Any) -> str:
+    return urlencode({**base, **{k: v for k, v in extra.items() if v not in (None, "")}})
+
+
+def analytics_dashboard(
+    organization: Organization,
+    date_from: date,
+    date_to: date,
+    filters: AnalyticsFilters | Mapping[str, Any] | None = None,
+    *,
+    granularity: str = "week",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything the dashboard shows, as Python objects (Rate, date). Fixed number of queries."""
+    if not isinstance(filters, AnalyticsFilters):
+        filters = AnalyticsFilters.from_mapping(filters)
+    granularity = "month" if granularity == "month" else "week"
+    now = now or timezone.now()
+    tz = organization.zoneinfo
+    start, end = local_range(organization, date_from, date_to)
+    base = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), **filters.params()}
+    decided = decided_appeals(organization, start, end, filters)
+
+    # 1. One pass over the range for the overall figure and every fixed band (round, evidence count,
+    #    readiness, notice to submission): conditional counts, no GROUP BY.
+    aggregates: dict[str, Count] = _rate_aggregates("all", None)
+    for dimension, choices in FIXED_DIMENSIONS.items():
+        for key, _label in choices:
+            aggregates.update(_rate_aggregates(f"{dimension}_{key}", _dimension_q(dimension, key)))
+    totals = decided.annotate(ev_count=_evidence_count(), notice_delta=_notice_delta(tz)).aggregate(**aggregates)
+    overall = _rate_from(totals, "all")
+    breakdowns: dict[str, list[dict[str, Any]]] = {}
+    for dimension, choices in FIXED_DIMENSIONS.items():
+        rows = []
+        for key, label in choices:
+            rate = _rate_from(totals, f"{dimension}_{key}")
+            rows.append({"key": key, "label": label, "rate": rate, "drill": _query(base, **{dimension: key})})
+        breakdowns[dimension] = rows
+
+    rate_aggs = {"n": Count("id"), **{k.split("__")[1]: v for k, v in _rate_aggregates("x", None).items()}}
+
+    # 2. Grouped breakdowns: one GROUP BY each.
+    def grouped(field: str, *extra: str) -> list[dict[str, Any]]:
+        return list(decided.values(field, *extra).annotate(**rate_aggs).order_by("-n", field))
+
+    breakdowns["kind"] = [
+        {
+            "key": r["violation__kind"],
+            "label": KIND_LABELS.get(r["violation__kind"], r["violation__kind"]),
+            "rate": _rate_from(r),
+            "drill": _query(base, kind=r["violation__kind"]),
+        }
+        for r in grouped("violation__kind")
+    ]
+    breakdowns["policy"] = [
+        {
+            "key": r["violation__policy"],
+            "label": r["violation__policy"] or "(none)",
+            "rate": _rate_from(r),
+            "drill": _query(base, policy=r["violation__policy"]),
+        }
+        for r in grouped("violation__policy")
+    ]
+    breakdowns["account"] = [
+        {
+            "key": r["violation__account_id"],
+            "label": r["violation__account__name"],
+            "rate": _rate_from(r),
+            "drill": _query(base, account=r["violation__account_id"]),
+        }
+        for r in grouped("violation__account_id", "violation__account__name")
+    ]
+    breakdowns["assignee"] = [
+        {
+            "key": r["violation__assignee_id"] or "none",
+            "label": (r["violation__assignee__full_name"] or r["violation__assignee__email"] or "Unassigned"),
+            "rate": _rate_from(r),
+            "drill": _query(base, assignee=r["violation__assignee_id"] or "none"),
+        }
+        for r in grouped("violation__assignee_id", "violation__assignee__full_name", "violation__assignee__email")
+    ]
+    # An appeal counts once in each evidence type it has.
+    type_rows = {
+        r["evidence__category"]: r
+        for r in decided.filter(evidence__category__isnull=False)
+        .values("evidence__category")
+        .annotate(
+            n=Count("id", distinct=True),
+            rev=Count("id", distinct=True, filter=Q(status=Appeal.Status.REVERSED)),
+            part=Count("id", distinct=True, filter=Q(status=Appeal.Status.PARTIALLY_REVERSED)),
+        )
+    }
+    breakdowns["ev_type"] = [
+        {
+            "key": key,
+            "label": label,
+            "rate": _rate_from(type_rows.get(key, {"n": 0, "rev": 0, "part": 0})),
+            "drill": _query(base, ev_type=key),
+        }
+        for key, label in Evidence.Category.choices
+    ]
+
+    # 3. Time to decision (one grouped query + the calendar's closed dates).
+    time_to_decision = _time_to_decision(organization, decided)
+
+    # 4. Overdue now (not limited by the date range: it is about today).
+    overdue_qs = _filter_appeals(
+        Appeal.objects.filter(organization=organization, status=Appeal.Status.UNDER_REVIEW, due_at__lt=now), filters
+    )
+    overdue_list = list(
+        overdue_qs.select_related("violation__account", "violation__assignee").order_by("due_at")[:OVERDUE_LIST_LIMIT]
+    )
+    overdue_count = len(overdue_list) if len(overdue_list) < OVERDUE_LIST_LIMIT else overdue_qs.count()
+
+    # 5. Volume per week or month by kind.
+    trunc = TruncMonth if granularity == "month" else TruncWeek
+    periods = _periods(date_from, date_to, granularity)
+    violation_rows = list(
+        _filter_violations(
+            Violation.objects.filter(organization=organization, enforced_at__gte=start, enforced_at__lt=end),
+            filters,
+        )
+        .annotate(period=trunc("enforced_at", tzinfo=tz))
+        .values("period", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("period", "kind", "n")
+    )
+    appeal_rows = list(
+        _filter_appeals(
+            Appeal.objects.filter(organization=organization, submitted_at__gte=start, submitted_at__lt=end), filters
+        )
+        .annotate(period=trunc("submitted_at", tzinfo=tz))
+        .values("period", "violation__kind")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("period", "violation__kind", "n")
+    )
+    violations_volume, violation_kinds = _volume(violation_rows, periods, tz)
+    appeals_volume, appeal_kinds = _volume(appeal_rows, periods, tz)
+    for table in (violations_volume, appeals_volume):
+        for row in table:
+            row["from"] = max(row["period"], date_from)
+            row["to"] = min(_period_end(row["period"], granularity), date_to)
+
+    # 6. Penalty points outstanding per shop: not cleared and not yet expired.
+    expiry_start = now - timedelta(days=organization.penalty_point_expiry_days)
+    accounts = Account.objects.filter(organization=organization)
+    if filters.account:
+        accounts = accounts.filter(pk=filters.account)
+    points_filter = Q(violations__points_cleared=False, violations__enforced_at__gte=expiry_start)
+    if filters.kind:
+        points_filter &= Q(violations__kind=filters.kind)
+    if filters.policy:
+        points_filter &= Q(violations__policy=filters.policy)
+    penalty_points = list(
+        accounts.annotate(
+            points=Sum("violations__penalty_points", filter=points_filter),
+            cases=Count("violations", filter=points_filter & Q(violations__penalty_points__gt=0)),
+        )
+        .filter(points__gt=0)
+        .order_by("-points", "name")
+        .values("id", "name", "external_id", "kind", "points", "cases")
+    )
+
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "filters": filters,
+        "granularity": granularity,
+        "base_query": _query(base),
+        "overall": overall,
+        "breakdowns": breakdowns,
+        "time_to_decision": time_to_decision,
+        "overdue_count": overdue_count,
+        "overdue": overdue_list,
+        "violations_volume": violations_volume,
+        "violation_kinds": violation_kinds,
+        "appeals_volume": appeals_volume,
+        "appeal_kinds": appeal_kinds,
+        "penalty_points": penalty_points,
+        "penalty_point_expiry_days": organization.penalty_point_expiry_days,
+    }
+
+
+def filter_choices(organization: Organization) -> dict[str, list[tuple[str, str]]]:
+    """Options for the filter form: accounts and people of the organization (two queries)."""
+    accounts = [
+        (str(pk), name) for pk, name in Account.objects.filter(organization=organization).values_list("id", "name")
+    ]
+    people = [
+        (str(m.user_id), m.user.display_name)
+        for m in Membership.objects.filter(organization=organization).select_related("user").order_by("user__email")
+    ]
+    return {"accounts": accounts, "assignees": [("none", "Unassigned"), *people]}
+
+
+BREAKDOWN_TITLES = {
+    "kind": "Violation kind",
+    "policy": "Policy cited",
+    "account": "Account",
+    "assignee": "Assignee",
+    "round": "Round",
+    "ev_band": "Evidence files",
+    "ev_type": "Evidence type",
+    "readiness": "Readiness score",
+    "notice": "Days from notice to submission",
+}
+
+
+def analytics_summary(
+    organization: Organization,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    filters: AnalyticsFilters | Mapping[str, Any] | None = None,
+    *,
+    granularity: str = "week",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The dashboard as a JSON-able dict (for GET /api/v1/analytics/summary)."""
+    if date_from is None or date_to is None:
+        default_from, default_to = default_range(organization)
+        date_from, date_to = date_from or default_from, date_to or default_to
+    data = analytics_dashboard(organization, date_from, date_to, filters, granularity=granularity, now=now)
+    ttd = data["time_to_decision"]
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "timezone": organization.timezone,
+        "filters": data["filters"].params(),
+        "granularity": data["granularity"],
+        "success_rate": data["overall"].as_dict(),
+        "breakdowns": {
+            name: [{"key": str(r["key"]), "label": r["label"], **r["rate"].as_dict()} for r in rows]
+            for name, rows in data["breakdowns"].items()
+        },
+        "time_to_decision": {
+            "decided": ttd["count"],
+            "median_business_days": ttd["median"],
+            "p90_business_days": ttd["p90"],
+            "review_business_days": ttd["window"],
+            "within_review_window": ttd["within_window"],
+            "within_review_window_share": None if not ttd["count"] else round(ttd["within_window"] / ttd["count"], 4),
+        },
+        "overdue_now": {
+            "count": data["overdue_count"],
+            "appeals": [
+                {
+                    "appeal_id": a.pk,
+                    "violation_id": a.violation_id,
+                    "reference": a.violation.reference,
+                    "account": a.violation.account.name,
+                    "round": a.round,
+                    "due_at": a.due_at.isoformat(),
+                }
+                for a in data["overdue"]
+            ],
+        },
+        "volume": {
+            "violations_received": [
+                {"period": r["period"].isoformat(), "total": r["total"], "by_kind": r["by_kind"]}
+                for r in data["violations_volume"]
+            ],
+            "appeals_submitted": [
+                {"period": r["period"].isoformat(), "total": r["total"], "by_kind": r["by_kind"]}
+                for r in data["appeals_volume"]
+            ],
+        },
+        "penalty_points_outstanding": [
+            {"account_id": r["id"], "account": r["name"], "points": r["points"], "cases": r["cases"]}
+            for r in data["penalty_points"]
+        ],
+    }
+
+
+def appeals_for_drilldown(
+    organization: Organization,
+    date_from: date,
+    date_to: date,
+    filters: AnalyticsFilters,
+    *,
+    basis: str = "decided",
+    dimensions: Mapping[str, str] | None = None,
+    outcome: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Appeal]:
+    """The appeals behind one dashboard number, newest first.
+
+    basis: "decided" (decided in the range), "submitted" (submitted in the range) or "overdue" (now).
+    dimensions: ev_band / ev_type / readiness / notice / round band keys, as in the dashboard links.
+    """
+    start, end = local_range(organization, date_from, date_to)
+    base = Appeal.objects.filter(organization=organization)
+    if basis == "overdue":
+        qs = base.filter(status=Appeal.Status.UNDER_REVIEW, due_at__lt=now or timezone.now()).order_by("due_at")
+    elif basis == "submitted":
+        qs = base.filter(submitted_at__gte=start, submitted_at__lt=end).order_by("-submitted_at")
+    else:
+        qs = base.filter(decided_at__gte=start, decided_at__lt=end, status__in=DECIDED).order_by("-decided_at")
+    qs = _filter_appeals(qs, filters)
+    if outcome in {s.value for s in Appeal.Status}:
+        qs = qs.filter(status=outcome)
+    dimensions = dimensions or {}
+    if dimensions.get("ev_band"):
+        qs = qs.annotate(ev_count=_evidence_count())
+    if dimensions.get("notice"):
+        qs = qs.annotate(notice_delta=_notice_delta(organization.zoneinfo))
+    for dimension in ("round", *DRILL_DIMENSIONS):
+        key = dimensions.get(dimension)
+        if key:
+            q = _dimension_q(dimension, key)
+            qs = qs.filter(q) if q is not None else qs.none()
+    return qs.select_related("violation__account", "violation__assignee").annotate(
+        evidence_files=Coalesce(_evidence_count(), Value(0)),
+        outcome_label=Case(
+            *[When(status=s.value, then=Value(s.label)) for s in Appeal.Status],
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
