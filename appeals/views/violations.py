@@ -1,15 +1,379 @@
+"""The case log: inbox, full list (filters, search, sort, bulk actions), case page, edit, import and export."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from datetime import datetime
+from urllib.parse import urlencode
 
-from core.tenancy import member_required
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appeals import imports
+from appeals.filters import ViolationFilter
+from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ImportUploadForm, ViolationForm
+from appeals.models import Account, ImportBatch, NoticeAttachment, Violation
+from appeals.selectors import violations as selectors
+from appeals.services import ServiceError
+from appeals.services import violations as services
+from core.models import Role
+from core.tenancy import get_scoped_or_404, member_required
+
+PER_PAGE = 25
+URGENT_DAYS = 3
+PREVIEW_ROWS = 200
 
 
+def appeal_window(violation: Violation, *, tz, now: datetime) -> dict:
+    """Days left in the appeal window, counted in calendar days of the organization's timezone."""
+    days = (violation.appeal_by.astimezone(tz).date() - now.astimezone(tz).date()).days
+    open_case = violation.is_open
+    return {
+        "days": days,
+        "closed": violation.appeal_by < now,
+        "open": open_case,
+        "urgent": open_case and violation.appeal_by >= now and days <= URGENT_DAYS,
+    }
+
+
+def _with_windows(request: HttpRequest, rows) -> None:
+    now, tz = timezone.now(), request.organization.zoneinfo
+    for violation in rows:
+        violation.window = appeal_window(violation, tz=tz, now=now)
+
+
+def _add_service_error(form, exc: ServiceError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _repeat_message(request: HttpRequest, violation: Violation) -> None:
+    info = services.repeat_count(violation=violation)
+    if info.warn:
+        messages.warning(request, info.message)
+
+
+# --- Inbox ---------------------------------------------------------------------------------------------------
+
+
+@require_GET
 @member_required()
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "appeals/inbox.html", {})
+    box = selectors.inbox_for_member(request.organization, user=request.user)
+    now, tz = timezone.now(), request.organization.zoneinfo
+    for group in box.groups:
+        for row in group.rows:
+            violation = row.violation if group.of_appeals else row
+            violation.window = appeal_window(violation, tz=tz, now=now)
+    return render(request, "appeals/inbox.html", {"inbox": box, "membership": request.membership})
 
 
-urlpatterns = [path("inbox/", inbox, name="inbox")]
+# --- Full list -----------------------------------------------------------------------------------------------
+
+
+def _filtered(request: HttpRequest) -> ViolationFilter:
+    return ViolationFilter(
+        request.GET or None,
+        queryset=selectors.violations_base(request.organization),
+        organization=request.organization,
+        user=request.user,
+    )
+
+
+@require_GET
+@member_required()
+def violation_list(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered(request)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = selectors.page_of(filterset.qs, number=number, per_page=PER_PAGE)
+    _with_windows(request, page.rows)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "sort": filterset.current_sort,
+        "membership": request.membership,
+        "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        "bulk_form": BulkForm(organization=request.organization) if request.membership.can_edit else None,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "appeals/violations/list.html#results" if partial else "appeals/violations/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@member_required()
+def violation_export(request: HttpRequest) -> StreamingHttpResponse:
+    rows = _filtered(request).qs.prefetch_related("items").iterator(chunk_size=2000)
+    response = StreamingHttpResponse(
+        imports.export_lines(rows, timezone=request.organization.zoneinfo), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="violations-{request.organization.slug}-{stamp}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _back_to_list(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("appeals:violations")
+
+
+@require_POST
+@member_required(Role.MEMBER)
+def violations_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back_to_list(request)
+    ids, action = form.cleaned_data["ids"], form.cleaned_data["action"]
+    try:
+        if action == "assign":
+            assignee = form.cleaned_data["assignee"]
+            n = services.violations_assign(
+                organization=request.organization, violation_ids=ids, assignee=assignee, by=request.user
+            )
+            messages.success(request, f"Assigned {n} case{'s' if n != 1 else ''} to {assignee or 'nobody'}.")
+        elif action == "watch":
+            n = services.violations_watch(organization=request.organization, violation_ids=ids, user=request.user)
+            messages.success(request, f"You now watch {n} case{'s' if n != 1 else ''}.")
+        else:
+            started, skipped = services.violations_start_appeals(
+                organization=request.organization,
+                violation_ids=ids,
+                by=request.user,
+                desired_outcome=form.cleaned_data["desired_outcome"],
+                rule_cited=form.cleaned_data["rule_cited"],
+                explanation=form.cleaned_data["explanation"],
+            )
+            messages.success(request, f"Started {started} draft appeal{'s' if started != 1 else ''}.")
+            if skipped:
+                messages.warning(request, f"Skipped {len(skipped)} that already have an appeal: {', '.join(skipped)}.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return _back_to_list(request)
+
+
+# --- Record, view, edit ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.MEMBER)
+def violation_create(request: HttpRequest) -> HttpResponse:
+    initial = {"enforced_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if request.GET.get("account"):
+        initial["account"] = request.GET["account"]
+    form = ViolationForm(request.POST or None, organization=request.organization, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            violation = services.violation_create(
+                organization=request.organization, by=request.user, **form.service_kwargs()
+            )
+        except ServiceError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, f"Recorded violation {violation.reference}.")
+            _repeat_message(request, violation)
+            return redirect("appeals:case", violation_pk=violation.pk)
+    has_accounts = Account.objects.filter(organization=request.organization).exists()
+    return render(
+        request, "appeals/violations/form.html", {"form": form, "violation": None, "has_accounts": has_accounts}
+    )
+
+
+def _case_context(request: HttpRequest, violation: Violation) -> dict:
+    violation.window = appeal_window(violation, tz=request.organization.zoneinfo, now=timezone.now())
+    watchers = [w.user for w in violation.watches.all()]
+    return {
+        "violation": violation,
+        "appeals": list(violation.appeals.all()),
+        "timeline": list(violation.timeline.all()),
+        "membership": request.membership,
+        "watchers": watchers,
+        "is_watching": any(u.pk == request.user.pk for u in watchers),
+        "repeat": services.repeat_count(violation=violation),
+        "assign_form": AssignForm(organization=request.organization, initial={"assignee": violation.assignee_id}),
+        "attachment_form": AttachmentForm(),
+        "items_by_kind": _items_by_kind(violation),
+    }
+
+
+def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for item in violation.items.all():
+        groups.setdefault(item.get_kind_display(), []).append(item.value)
+    return list(groups.items())
+
+
+@require_GET
+@member_required()
+def case(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    violation = selectors.case_detail(request.organization, violation_pk)
+    return render(request, "appeals/case.html", _case_context(request, violation))
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.MEMBER)
+def violation_edit(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    violation = get_scoped_or_404(request, Violation.objects.prefetch_related("items"), pk=violation_pk)
+    form = ViolationForm(
+        request.POST or None, organization=request.organization, initial=ViolationForm.initial_for(violation)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            kwargs = form.service_kwargs()
+            violation = services.violation_update(
+                violation=violation, by=request.user, version=form.cleaned_data.get("version") or 0, **kwargs
+            )
+        except ServiceError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, f"Saved violation {violation.reference}.")
+            _repeat_message(request, violation)
+            return redirect("appeals:case", violation_pk=violation.pk)
+    return render(request, "appeals/violations/form.html", {"form": form, "violation": violation, "has_accounts": True})
+
+
+def _people_response(request: HttpRequest, violation: Violation) -> HttpResponse:
+    if request.htmx:
+        violation = selectors.case_detail(request.organization, violation.pk)
+        return render(request, "appeals/case.html#people", _case_context(request, violation))
+    return redirect("appeals:case", violation_pk=violation.pk)
+
+
+@require_POST
+@member_required(Role.MEMBER)
+def violation_assign(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    violation = get_scoped_or_404(request, Violation.objects.all(), pk=violation_pk)
+    form = AssignForm(request.POST, organization=request.organization)
+    if form.is_valid():
+        try:
+            services.violation_assign(violation=violation, assignee=form.cleaned_data["assignee"], by=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "Choose a member of this organization.")
+    return _people_response(request, violation)
+
+
+@require_POST
+@member_required(Role.MEMBER)
+def violation_watch(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    violation = get_scoped_or_404(request, Violation.objects.all(), pk=violation_pk)
+    services.violation_watch(violation=violation, user=request.user, watching=request.POST.get("watch") != "0")
+    return _people_response(request, violation)
+
+
+@require_POST
+@member_required(Role.MEMBER)
+def attachment_add(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    violation = get_scoped_or_404(request, Violation.objects.all(), pk=violation_pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.notice_attachment_add(violation=violation, upload=form.cleaned_data["file"], by=request.user)
+            messages.success(request, "Screenshot attached.")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "Choose a screenshot to attach.")
+    return redirect(reverse("appeals:case", kwargs={"violation_pk": violation.pk}) + "#notice")
+
+
+@require_GET
+@member_required()
+def attachment_download(request: HttpRequest, violation_pk: int, attachment_pk: int) -> FileResponse:
+    attachment = get_scoped_or_404(request, NoticeAttachment.objects.all(), pk=attachment_pk, violation_id=violation_pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- CSV import ----------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.MEMBER)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = services.import_batch_preview(organization=request.organization, upload=upload, by=request.user)
+        return redirect("appeals:import_preview", batch_pk=batch.pk)
+    return render(request, "appeals/violations/import.html", {"form": form, "columns": imports.COLUMNS})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.MEMBER)
+def import_preview(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    batch = get_scoped_or_404(request, ImportBatch.objects.all(), pk=batch_pk)
+    if request.method == "POST":
+        try:
+            batch = services.import_batch_apply(batch=batch, by=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("appeals:import_preview", batch_pk=batch.pk)
+        messages.success(
+            request,
+            f"Imported {batch.filename}: {batch.created_count} created, {batch.updated_count} updated, "
+            f"{batch.unchanged_count} unchanged.",
+        )
+        return redirect("appeals:violations")
+    plan = None
+    preview: list[dict] = []
+    if batch.status == ImportBatch.Status.PREVIEWED and not batch.errors:
+        plan = services.violations_import(
+            organization=request.organization, rows=batch.rows, by=request.user, dry_run=True, keep_actions=True
+        )
+        names = dict(Account.objects.filter(organization=request.organization).values_list("pk", "external_id"))
+        for row in batch.rows[:PREVIEW_ROWS]:
+            preview.append(
+                {**row, "account": names.get(row["account_id"], "?"), "action": plan.actions.get(row["line"], "")}
+            )
+    return render(
+        request,
+        "appeals/violations/import_preview.html",
+        {"batch": batch, "plan": plan, "preview": preview, "more": max(0, len(batch.rows) - PREVIEW_ROWS)},
+    )
+
+
+def list_url(**params) -> str:
+    return reverse("appeals:violations") + ("?" + urlencode(params) if params else "")
+
+
+urlpatterns = [
+    path("inbox/", inbox, name="inbox"),
+    path("violations/", violation_list, name="violations"),
+    path("violations/new/", violation_create, name="violation_create"),
+    path("violations/export.csv", violation_export, name="violation_export"),
+    path("violations/bulk/", violations_bulk, name="violations_bulk"),
+    path("violations/import/", import_upload, name="import_upload"),
+    path("violations/import/<int:batch_pk>/", import_preview, name="import_preview"),
+    path("violations/<int:violation_pk>/", case, name="case"),
+    path("violations/<int:violation_pk>/edit/", violation_edit, name="violation_edit"),
+    path("violations/<int:violation_pk>/assign/", violation_assign, name="violation_assign"),
+    path("violations/<int:violation_pk>/watch/", violation_watch, name="violation_watch"),
+    path("violations/<int:violation_pk>/attachments/", attachment_add, name="attachment_add"),
+    path(
+        "violations/<int:violation_pk>/attachments/<int:attachment_pk>/",
+        attachment_download,
+        name="attachment_download",
+    ),
+]

@@ -1,0 +1,368 @@
+"""CSV of violations: parse and validate (pure: no database), and write the same columns for export.
+
+`parse_violations_csv(binary_file, accounts=..., timezone=...)` reads the file as a stream and returns the
+clean rows and every error with its line and column. Writing is `services.violations.violations_import`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from appeals.models import KINDS_FOR_ACCOUNT, Account, ViolationKind
+
+COLUMNS = [
+    "account",
+    "reference",
+    "kind",
+    "policy",
+    "action",
+    "enforced_at",
+    "sku_ids",
+    "product_ids",
+    "order_ids",
+    "video_ids",
+    "penalty_points",
+    "notice",
+]
+REQUIRED = ["account", "reference", "kind", "policy", "enforced_at"]
+ITEM_COLUMNS = {"sku_ids": "sku", "product_ids": "product", "order_ids": "order", "video_ids": "video"}
+MAX_LENGTHS = {"reference": 120, "policy": 255, "action": 255}
+MAX_ERRORS = 1000
+
+_LIST_SEPARATORS = re.compile(r"[;,]")
+_KIND_LOOKUP = {k.value: k.value for k in ViolationKind} | {k.label.lower(): k.value for k in ViolationKind}
+
+
+@dataclass
+class AccountRef:
+    id: int
+    kind: str
+    name: str = ""
+
+
+@dataclass
+class ParseResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    row_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _error(line: int, column: str, message: str) -> dict[str, Any]:
+    return {"line": line, "column": column, "message": message}
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (encoding, header, delimiter)."""
+
+    def __init__(self, message: str, line: int = 1, column: str = "") -> None:
+        super().__init__(message)
+        self.error = _error(line, column, message)
+
+
+def _text_lines(binary: IO[bytes]) -> Iterator[str]:
+    """Decode UTF-8 (with or without a BOM) line by line, so a huge file never sits in memory."""
+    head = binary.read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(head) > 1 and b"\x00" in head[:200]):
+        raise FileProblem("The file is not UTF-8 text (it looks like UTF-16 or a binary file). Save it as “CSV UTF-8”.")
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    pending = ""
+    line_no = 1
+    chunk = head
+    while True:
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            raise FileProblem(
+                "The file is not UTF-8 text (near line "
+                f"{line_no + pending.count(chr(10))}). Save it as “CSV UTF-8” from your spreadsheet.",
+                line=line_no,
+            ) from None
+        pending += text
+        if "\n" in pending:
+            *complete, pending = pending.split("\n")
+            for piece in complete:
+                line_no += 1
+                yield piece + "\n"
+        if not chunk:
+            break
+        chunk = binary.read(65536)
+    if pending:
+        yield pending
+
+
+def parse_date(value: str, tz: ZoneInfo) -> datetime:
+    """ISO dates and datetimes, YYYY/MM/DD and MM/DD/YYYY; a time without zone is the organization's local time."""
+    value = value.strip()
+    parsed: datetime | None = None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            parsed = datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=tz)
+        elif re.match(r"\d{4}-\d{2}-\d{2}[T ]", value):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif m := re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value):
+            parsed = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=tz)
+        elif m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value):
+            parsed = datetime(int(m[3]), int(m[1]), int(m[2]), tzinfo=tz)
+    except ValueError:
+        raise ValueError(f"“{value}” is not a real date (check the day and month).") from None
+    if parsed is None:
+        raise ValueError(f"“{value}” is not a date; use YYYY-MM-DD (or YYYY-MM-DD HH:MM, YYYY/MM/DD, MM/DD/YYYY).")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def split_list(value: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for part in _LIST_SEPARATORS.split(value or ""):
+        part = part.strip()
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def _find_account(accounts: dict[str, AccountRef], value: str) -> AccountRef | None:
+    if value in accounts:
+        return accounts[value]
+    lowered = value.lower()
+    for candidate in (lowered, lowered.lstrip("@"), "@" + lowered.lstrip("@")):
+        if candidate in accounts:
+            return accounts[candidate]
+    return None
+
+
+def account_lookup(accounts: Iterable[Account]) -> dict[str, AccountRef]:
+    """{external_id and its lower-case form: AccountRef} for parse_violations_csv."""
+    lookup: dict[str, AccountRef] = {}
+    for account in accounts:
+        ref = AccountRef(id=account.pk, kind=account.kind, name=account.name)
+        lookup.setdefault(account.external_id, ref)
+        lookup.setdefault(account.external_id.lower(), ref)
+    return lookup
+
+
+def _read_header(lines: Iterator[str]) -> list[str]:
+    for raw in lines:
+        if raw.strip():
+            break
+    else:
+        raise FileProblem("The file is empty. The first line must name the columns: " + ", ".join(COLUMNS) + ".")
+    header = next(csv.reader([raw]))
+    names = [h.strip().lower() for h in header]
+    if len(names) == 1:
+        for delimiter, word in ((";", "semicolons (;)"), ("\t", "tabs")):
+            if delimiter in raw:
+                raise FileProblem(
+                    f"The columns are separated by {word}, not commas. Save the file as “CSV UTF-8 (comma delimited)”."
+                )
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise FileProblem(
+            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+            f"The first line must name the columns (any order): {', '.join(COLUMNS)}.",
+            column=", ".join(missing),
+        )
+    duplicates = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicates:
+        raise FileProblem(f"Column named twice: {', '.join(duplicates)}.", column=", ".join(duplicates))
+    return names
+
+
+def iter_violation_rows(
+    binary: IO[bytes], *, accounts: dict[str, AccountRef], timezone: str | ZoneInfo = "UTC"
+) -> Iterator[tuple[int, dict[str, Any] | None, list[dict[str, Any]]]]:
+    """Yield (line, clean row or None, errors of that line); raises FileProblem for file-level problems."""
+    tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+    lines = _text_lines(binary)
+    names = _read_header(lines)
+    seen: set[tuple[int, str]] = set()
+    reader = csv.reader(lines)
+    line = 1
+    try:
+        for values in reader:
+            line = reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            errors: list[dict[str, Any]] = []
+            if len(values) > len(names):
+                errors.append(
+                    _error(
+                        line,
+                        "",
+                        f"This line has {len(values)} values but the header has {len(names)} columns; "
+                        "quote values that contain commas.",
+                    )
+                )
+            cells = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names) if name}
+            row: dict[str, Any] = {"line": line}
+            for column in REQUIRED:
+                if not cells.get(column):
+                    errors.append(_error(line, column, f"{column} is required."))
+            for column, limit in MAX_LENGTHS.items():
+                if len(cells.get(column, "")) > limit:
+                    errors.append(_error(line, column, f"{column} is longer than {limit} characters."))
+            account = None
+            if cells.get("account"):
+                account = _find_account(accounts, cells["account"])
+                if account is None:
+                    errors.append(
+                        _error(
+                            line,
+                            "account",
+                            f"Unknown account “{cells['account']}”: add it on the Accounts page "
+                            "first, or use its shop ID or creator username.",
+                        )
+                    )
+            kind = None
+            if cells.get("kind"):
+                kind = _KIND_LOOKUP.get(cells["kind"].lower())
+                if kind is None:
+                    errors.append(
+                        _error(
+                            line,
+                            "kind",
+                            f"Unknown kind “{cells['kind']}”; use one of: " + ", ".join(ViolationKind.values) + ".",
+                        )
+                    )
+                elif account is not None and kind not in KINDS_FOR_ACCOUNT[Account.Kind(account.kind)]:
+                    errors.append(
+                        _error(
+                            line,
+                            "kind",
+                            f"A {ViolationKind(kind).label.lower()} does not apply to a "
+                            f"{Account.Kind(account.kind).label.lower()}.",
+                        )
+                    )
+            enforced_at = None
+            if cells.get("enforced_at"):
+                try:
+                    enforced_at = parse_date(cells["enforced_at"], tz)
+                except ValueError as exc:
+                    errors.append(_error(line, "enforced_at", str(exc)))
+            points = 0
+            if cells.get("penalty_points"):
+                try:
+                    points = int(cells["penalty_points"])
+                    if not 0 <= points <= 1000:
+                        raise ValueError
+                except ValueError:
+                    errors.append(_error(line, "penalty_points", "Penalty points are a whole number from 0 to 1000."))
+            items: dict[str, list[str]] = {}
+            for column, kind_name in ITEM_COLUMNS.items():
+                values_ = split_list(cells.get(column, ""))
+                if any(len(v) > 120 for v in values_):
+                    errors.append(_error(line, column, "An ID is longer than 120 characters."))
+                items[kind_name] = values_
+            if account is not None and cells.get("reference"):
+                key = (account.id, cells["reference"])
+                if key in seen:
+                    errors.append(
+                        _error(
+                            line,
+                            "reference",
+                            f"Reference {cells['reference']} appears twice for this account in the file.",
+                        )
+                    )
+                seen.add(key)
+            if errors:
+                yield line, None, errors
+                continue
+            assert account is not None and enforced_at is not None and kind is not None
+            row.update(
+                account_id=account.id,
+                reference=cells["reference"],
+                kind=kind,
+                policy=cells["policy"],
+                action=cells.get("action", ""),
+                enforced_at=enforced_at.isoformat(),
+                items=items,
+                penalty_points=points,
+                notice=cells.get("notice", ""),
+            )
+            yield line, row, []
+    except csv.Error as exc:
+        raise FileProblem(f"Line {line + 1} cannot be read as CSV ({exc}).", line=line + 1) from None
+
+
+def parse_violations_csv(
+    binary: IO[bytes], *, accounts: dict[str, AccountRef], timezone: str | ZoneInfo = "UTC", keep_rows: bool = True
+) -> ParseResult:
+    """Read the whole file; rows are kept only when asked (the command validates first, then re-reads)."""
+    result = ParseResult()
+    try:
+        for _line, row, errors in iter_violation_rows(binary, accounts=accounts, timezone=timezone):
+            result.row_count += 1
+            if errors:
+                if len(result.errors) < MAX_ERRORS:
+                    result.errors.extend(errors)
+            elif keep_rows and row is not None:
+                result.rows.append(row)
+    except FileProblem as exc:
+        result.errors.append(exc.error)
+        result.rows = []
+    if not result.errors and result.row_count == 0:
+        result.errors.append(_error(1, "", "The file has a header but no rows."))
+    return result
+
+
+def clean_rows(
+    binary: IO[bytes], *, accounts: dict[str, AccountRef], timezone: str | ZoneInfo = "UTC"
+) -> Iterator[dict]:
+    """The rows of a file already validated (second pass of the command)."""
+    for _line, row, errors in iter_violation_rows(binary, accounts=accounts, timezone=timezone):
+        if errors or row is None:
+            raise FileProblem("The file changed since it was checked; run the import again.")
+        yield row
+
+
+# --- Export ------------------------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_lines(violations: Iterable[Any], *, timezone: str | ZoneInfo) -> Iterator[str]:
+    """CSV lines (header first) for violations with prefetched items, in the import's columns."""
+    tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+    writer = csv.writer(_Echo())
+    yield writer.writerow(COLUMNS)
+    for v in violations:
+        items: dict[str, list[str]] = {"sku": [], "product": [], "order": [], "video": []}
+        for item in v.items.all():
+            items[item.kind].append(item.value)
+        local = v.enforced_at.astimezone(tz)
+        yield writer.writerow(
+            [
+                v.account.external_id,
+                v.reference,
+                v.kind,
+                v.policy,
+                v.action,
+                local.isoformat(),
+                ";".join(items["sku"]),
+                ";".join(items["product"]),
+                ";".join(items["order"]),
+                ";".join(items["video"]),
+                v.penalty_points,
+                v.notice,
+            ]
+        )
+
+
+def as_binary(text: str) -> IO[bytes]:
+    """Helper for tests and the admin: a CSV string as the binary file the parser reads."""
+    return io.BytesIO(text.encode("utf-8"))

@@ -1,0 +1,198 @@
+"""Reads for the case log: the inbox, the full list, the case page. Query counts do not grow with rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from appeals.models import Account, Appeal, CaseStatus, TimelineEvent, Violation, ViolationItem
+from core.models import Organization, User
+
+INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
+INBOX_DECISION_DUE_DAYS = 2  # "decision due": under review, decision expected within this many days
+INBOX_GROUP_LIMIT = 20
+OPEN_STATUSES = [CaseStatus.NOT_APPEALED, CaseStatus.DRAFT]
+
+
+def violations_base(organization: Organization) -> QuerySet[Violation]:
+    return Violation.objects.filter(organization=organization).select_related("account", "assignee")
+
+
+@dataclass
+class InboxGroup:
+    key: str
+    title: str
+    help: str
+    count: int
+    rows: list = field(default_factory=list)  # violations, or appeals (with .violation) for decision groups
+    of_appeals: bool = False
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.rows))
+
+
+@dataclass
+class Inbox:
+    groups: list[InboxGroup]
+    has_accounts: bool = True
+    has_violations: bool = True
+
+    @property
+    def total(self) -> int:
+        return sum(g.count for g in self.groups)
+
+
+def inbox_for_member(organization: Organization, *, user: User | None = None, now: datetime | None = None) -> Inbox:
+    """What needs action, most urgent first: 2 count queries + 4 short lists (+2 only when all are empty)."""
+    now = now or timezone.now()
+    closing_until = now + timedelta(days=INBOX_WINDOW_DAYS)
+    due_until = now + timedelta(days=INBOX_DECISION_DUE_DAYS)
+    violations = Violation.objects.filter(organization=organization)
+    closing_q = Q(status__in=OPEN_STATUSES, appeal_by__gte=now, appeal_by__lte=closing_until)
+    not_appealed_q = Q(status=CaseStatus.NOT_APPEALED, appeal_by__gt=closing_until)
+    counts = violations.aggregate(
+        closing=Count("pk", filter=closing_q), not_appealed=Count("pk", filter=not_appealed_q)
+    )
+    reviews = Appeal.objects.filter(organization=organization, status=Appeal.Status.UNDER_REVIEW)
+    overdue_q = Q(due_at__lt=now)
+    due_q = Q(due_at__gte=now, due_at__lte=due_until)
+    appeal_counts = reviews.aggregate(overdue=Count("pk", filter=overdue_q), due=Count("pk", filter=due_q))
+
+    def violation_rows(q: Q, count: int) -> list[Violation]:
+        if not count:
+            return []
+        return list(
+            violations.filter(q).select_related("account", "assignee").order_by("appeal_by", "pk")[:INBOX_GROUP_LIMIT]
+        )
+
+    def appeal_rows(q: Q, count: int) -> list[Appeal]:
+        if not count:
+            return []
+        return list(
+            reviews.filter(q)
+            .select_related("violation__account", "violation__assignee")
+            .order_by("due_at", "pk")[:INBOX_GROUP_LIMIT]
+        )
+
+    groups = [
+        InboxGroup(
+            "closing",
+            "Appeal window closing",
+            f"Not appealed yet, and the platform's window closes within {INBOX_WINDOW_DAYS} days.",
+            counts["closing"],
+            violation_rows(closing_q, counts["closing"]),
+        ),
+        InboxGroup(
+            "overdue",
+            "Decision overdue",
+            "Under review past the expected decision date: check Seller Center, then consider escalating.",
+            appeal_counts["overdue"],
+            appeal_rows(overdue_q, appeal_counts["overdue"]),
+            of_appeals=True,
+        ),
+        InboxGroup(
+            "due",
+            "Decision due",
+            f"Under review, decision expected within {INBOX_DECISION_DUE_DAYS} days.",
+            appeal_counts["due"],
+            appeal_rows(due_q, appeal_counts["due"]),
+            of_appeals=True,
+        ),
+        InboxGroup(
+            "not_appealed",
+            "Not yet appealed",
+            "Recorded cases with time left to appeal.",
+            counts["not_appealed"],
+            violation_rows(not_appealed_q, counts["not_appealed"]),
+        ),
+    ]
+    inbox = Inbox(groups=groups)
+    if inbox.total == 0:
+        inbox.has_violations = violations.exists()
+        inbox.has_accounts = inbox.has_violations or Account.objects.filter(organization=organization).exists()
+    return inbox
+
+
+# --- Full list ------------------------------------------------------------------------------------------------
+
+
+def item_search_subquery(organization: Organization, text: str) -> QuerySet[ViolationItem]:
+    """Violation ids with an affected ID equal to or starting with `text` (index (organization, value))."""
+    return ViolationItem.objects.filter(organization=organization, value__startswith=text).values("violation_id")
+
+
+def search_q(organization: Organization, text: str) -> Q:
+    text = text.strip()
+    return (
+        Q(reference__istartswith=text)
+        | Q(policy__icontains=text)
+        | Q(notice__icontains=text)
+        | Q(pk__in=item_search_subquery(organization, text))
+    )
+
+
+@dataclass
+class Page:
+    rows: list[Violation]
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.rows) - 1 if self.rows else 0
+
+
+def page_of(queryset: QuerySet[Violation], *, number: int, per_page: int = 25) -> Page:
+    """One query: fetch one row more than the page to know whether a next page exists (no COUNT(*))."""
+    number = max(1, number)
+    offset = (number - 1) * per_page
+    rows = list(
+        queryset.prefetch_related(Prefetch("items", queryset=ViolationItem.objects.order_by("kind", "value")))[
+            offset : offset + per_page + 1
+        ]
+    )
+    return Page(rows=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page)
+
+
+# --- Case page ------------------------------------------------------------------------------------------------
+
+
+def case_detail(organization: Organization, violation_pk: int) -> Violation:
+    """A case with everything its page shows, in a fixed number of queries (404 outside the organization)."""
+    queryset = (
+        Violation.objects.filter(organization=organization)
+        .select_related("account", "organization", "assignee", "created_by")
+        .prefetch_related(
+            "items",
+            "attachments",
+            "watches__user",
+            "escalations",
+            Prefetch(
+                "appeals",
+                queryset=Appeal.objects.order_by("round").prefetch_related("evidence"),
+            ),
+            Prefetch(
+                "timeline",
+                queryset=TimelineEvent.objects.select_related("actor", "appeal").order_by("-created_at", "-id"),
+            ),
+        )
+    )
+    return get_object_or_404(queryset, pk=violation_pk)
+
+
+def organization_members(organization: Organization) -> QuerySet[User]:
+    return User.objects.filter(memberships__organization=organization).order_by("full_name", "email")

@@ -1,0 +1,617 @@
+"""Writes for the case log: record, edit, assign, watch, attach notices, import."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import filetype
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from appeals.models import (
+    KINDS_FOR_ACCOUNT,
+    Account,
+    ImportBatch,
+    NoticeAttachment,
+    TimelineEvent,
+    TimelineVerb,
+    Violation,
+    ViolationItem,
+    ViolationKind,
+    Watch,
+)
+from appeals.services import ServiceError, StaleVersion
+from appeals.services.timeline import timeline_record
+from core.calendar import BusinessCalendar
+from core.models import Membership, Organization
+
+ITEM_KINDS = [k.value for k in ViolationItem.Kind]
+ITEM_MAX_LENGTH = 120
+# Notice screenshots: images only, recognised by their content (not the name or the browser's claim).
+ATTACHMENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+EDITABLE_FIELDS = ["account", "reference", "kind", "policy", "action", "record_status", "enforced_at", "notice"]
+
+_ID_SEPARATORS = re.compile(r"[;,\s]+")
+
+
+def split_ids(text: str | Iterable[str] | None) -> list[str]:
+    """IDs typed or pasted as a list separated by `;`, `,`, spaces or new lines; order kept, duplicates dropped."""
+    if text is None:
+        return []
+    parts = _ID_SEPARATORS.split(text) if isinstance(text, str) else [str(p).strip() for p in text]
+    seen: dict[str, None] = {}
+    for part in parts:
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def appeal_by_for(
+    *, organization: Organization, kind: str, enforced_at: datetime, calendar: BusinessCalendar | None = None
+) -> datetime:
+    """End of the last calendar day of the appeal window, in the organization's timezone."""
+    # Only the timezone matters for end_of_day, so skip the closed-dates query of business_calendar().
+    calendar = calendar or BusinessCalendar(timezone=organization.timezone)
+    local_day: date = enforced_at.astimezone(calendar.tz).date()
+    return calendar.end_of_day(local_day + timedelta(days=organization.appeal_window_for(kind)))
+
+
+def _check_kind(account: Account, kind: str) -> None:
+    if kind not in ViolationKind.values:
+        raise ServiceError("Choose a kind of violation from the list.", field="kind")
+    if kind not in KINDS_FOR_ACCOUNT[Account.Kind(account.kind)]:
+        allowed = ", ".join(
+            ViolationKind(k).label.lower() for k in ViolationKind.values if k in KINDS_FOR_ACCOUNT[account.kind]
+        )
+        raise ServiceError(
+            f"A {ViolationKind(kind).label.lower()} does not apply to a {account.get_kind_display().lower()}; "
+            f"choose one of: {allowed}.",
+            field="kind",
+        )
+
+
+def _check_reference_free(account: Account, reference: str, exclude_pk: int | None = None) -> None:
+    clash = Violation.objects.filter(account=account, reference=reference)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ServiceError(
+            f"{account.name} already has a violation with reference {reference}; open that case instead.",
+            field="reference",
+        )
+
+
+def _clean_items(items: dict[str, Iterable[str] | str] | None) -> dict[str, list[str]]:
+    cleaned: dict[str, list[str]] = {}
+    for kind in ITEM_KINDS:
+        values = split_ids((items or {}).get(kind))
+        too_long = [v for v in values if len(v) > ITEM_MAX_LENGTH]
+        if too_long:
+            raise ServiceError(
+                f"An ID is longer than {ITEM_MAX_LENGTH} characters: {too_long[0][:40]}…", field=f"{kind}_ids"
+            )
+        cleaned[kind] = values
+    return cleaned
+
+
+def _items_of(violation: Violation) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {k: [] for k in ITEM_KINDS}
+    for item in violation.items.all():
+        found[item.kind].append(item.value)
+    return found
+
+
+def _replace_items(violation: Violation, items: dict[str, list[str]]) -> None:
+    violation.items.all().delete()
+    ViolationItem.objects.bulk_create(
+        [
+            ViolationItem(violation=violation, organization_id=violation.organization_id, kind=kind, value=value)
+            for kind, values in items.items()
+            for value in values
+        ]
+    )
+
+
+def _check_points(points: int | None) -> int:
+    points = int(points or 0)
+    if not 0 <= points <= 1000:
+        raise ServiceError("Penalty points are a whole number from 0 to 1000.", field="penalty_points")
+    return points
+
+
+@transaction.atomic
+def violation_create(
+    *,
+    organization: Organization,
+    account: Account,
+    by,
+    reference: str,
+    kind: str,
+    policy: str,
+    enforced_at: datetime,
+    action: str = "",
+    record_status: str = Violation.RecordStatus.ENFORCED,
+    notice: str = "",
+    penalty_points: int | None = 0,
+    items: dict[str, Iterable[str] | str] | None = None,
+    assignee=None,
+) -> Violation:
+    """Record a violation, its affected IDs, its appeal-by date and a timeline entry."""
+    if account.organization_id != organization.pk:
+        raise ServiceError("Choose one of your organization's accounts.", field="account")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ServiceError("Enter the platform's violation reference number.", field="reference")
+    _check_kind(account, kind)
+    _check_reference_free(account, reference)
+    cleaned_items = _clean_items(items)
+    violation = Violation(
+        organization=organization,
+        account=account,
+        reference=reference,
+        kind=kind,
+        policy=policy.strip(),
+        action=(action or "").strip(),
+        record_status=record_status or Violation.RecordStatus.ENFORCED,
+        enforced_at=enforced_at,
+        notice=notice or "",
+        penalty_points=_check_points(penalty_points),
+        appeal_by=appeal_by_for(organization=organization, kind=kind, enforced_at=enforced_at),
+        assignee=assignee,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    try:
+        with transaction.atomic():
+            violation.save()
+    except IntegrityError:
+        # Someone recorded the same reference between our check and the insert.
+        raise ServiceError(
+            f"{account.name} already has a violation with reference {reference}.", field="reference"
+        ) from None
+    _replace_items(violation, cleaned_items)
+    timeline_record(violation=violation, verb=TimelineVerb.CREATED, actor=by, data={"reference": reference})
+    return violation
+
+
+@transaction.atomic
+def violation_update(*, violation: Violation, by, version: int, **changes: Any) -> Violation:
+    """Edit a case; `version` is the one the editor saw, so a concurrent save is refused, not overwritten."""
+    locked = Violation.objects.select_for_update().select_related("account", "organization").get(pk=violation.pk)
+    if int(version) != locked.version:
+        raise StaleVersion()
+    items = changes.pop("items", None)
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {"penalty_points"}
+    if unknown:
+        raise ServiceError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    account = changes.get("account", locked.account)
+    if account.organization_id != locked.organization_id:
+        raise ServiceError("Choose one of your organization's accounts.", field="account")
+    kind = changes.get("kind", locked.kind)
+    _check_kind(account, kind)
+    if "reference" in changes:
+        changes["reference"] = (changes["reference"] or "").strip()
+        if not changes["reference"]:
+            raise ServiceError("Enter the platform's violation reference number.", field="reference")
+    reference = changes.get("reference", locked.reference)
+    if account.pk != locked.account_id or reference != locked.reference:
+        _check_reference_free(account, reference, exclude_pk=locked.pk)
+    if "penalty_points" in changes:
+        changes["penalty_points"] = _check_points(changes["penalty_points"])
+
+    changed: list[str] = []
+    for name, value in changes.items():
+        current = getattr(locked, name)
+        if name == "account":
+            if value.pk != locked.account_id:
+                locked.account = value
+                changed.append(name)
+        elif current != value:
+            setattr(locked, name, value)
+            changed.append(name)
+    if items is not None:
+        cleaned_items = _clean_items(items)
+        if {k: sorted(v) for k, v in cleaned_items.items()} != {k: sorted(v) for k, v in _items_of(locked).items()}:
+            _replace_items(locked, cleaned_items)
+            changed.append("affected IDs")
+    if not changed:
+        return locked
+    if "kind" in changed or "enforced_at" in changed:
+        locked.appeal_by = appeal_by_for(
+            organization=locked.organization, kind=locked.kind, enforced_at=locked.enforced_at
+        )
+    locked.version += 1
+    locked.save()
+    timeline_record(violation=locked, verb=TimelineVerb.EDITED, actor=by, data={"changed": changed})
+    return locked
+
+
+def _member_of(organization_id: int, user) -> bool:
+    return Membership.objects.filter(organization_id=organization_id, user=user).exists()
+
+
+@transaction.atomic
+def violation_assign(*, violation: Violation, assignee, by) -> Violation:
+    """Give the case to a member (or to nobody); the assignee starts watching it."""
+    locked = Violation.objects.select_for_update().get(pk=violation.pk)
+    if assignee is not None and not _member_of(locked.organization_id, assignee):
+        raise ServiceError("Assign the case to a member of this organization.", field="assignee")
+    if locked.assignee_id == (assignee.pk if assignee else None):
+        return locked
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    if assignee is not None:
+        Watch.objects.get_or_create(user=assignee, violation=locked)
+    timeline_record(
+        violation=locked,
+        verb=TimelineVerb.ASSIGNED,
+        actor=by,
+        data={"assignee": str(assignee) if assignee else None, "assignee_id": assignee.pk if assignee else None},
+    )
+    return locked
+
+
+@transaction.atomic
+def violation_watch(*, violation: Violation, user, watching: bool = True) -> bool:
+    """Start or stop watching a case; returns whether the user now watches it."""
+    if watching:
+        if not _member_of(violation.organization_id, user):
+            raise ServiceError("Only members of this organization can watch its cases.", field="user")
+        _, created = Watch.objects.get_or_create(user=user, violation=violation)
+        if created:
+            timeline_record(violation=violation, verb=TimelineVerb.WATCHED, actor=user)
+        return True
+    Watch.objects.filter(user=user, violation=violation).delete()
+    return False
+
+
+def violations_assign(*, organization: Organization, violation_ids: Iterable[int], assignee, by) -> int:
+    """Bulk assign (list checkboxes); every case gets its own timeline entry."""
+    count = 0
+    for violation in Violation.objects.filter(organization=organization, pk__in=list(violation_ids)):
+        violation_assign(violation=violation, assignee=assignee, by=by)
+        count += 1
+    return count
+
+
+def violations_watch(*, organization: Organization, violation_ids: Iterable[int], user) -> int:
+    count = 0
+    for violation in Violation.objects.filter(organization=organization, pk__in=list(violation_ids)):
+        violation_watch(violation=violation, user=user)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def notice_attachment_add(*, violation: Violation, upload, by) -> NoticeAttachment:
+    """Store a screenshot of the notice under a random name, after checking it really is an image."""
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ServiceError(f"The screenshot is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB.", field="file")
+    content = upload.read()
+    kind = filetype.guess(content[:8192])
+    if kind is None or kind.mime not in ATTACHMENT_TYPES:
+        raise ServiceError("Attach a screenshot as a PNG, JPEG, GIF or WebP image.", field="file")
+    sha256 = hashlib.sha256(content).hexdigest()
+    if NoticeAttachment.objects.filter(violation=violation, sha256=sha256).exists():
+        raise ServiceError("This screenshot is already attached to the case.", field="file")
+    original_name = (getattr(upload, "name", "") or "notice").rsplit("/", 1)[-1][:255]
+    attachment = NoticeAttachment(
+        violation=violation,
+        organization_id=violation.organization_id,
+        original_name=original_name,
+        content_type=kind.mime,
+        size=len(content),
+        sha256=sha256,
+        uploaded_by=by,
+    )
+    attachment.file.save(f"notice.{kind.extension}", ContentFile(content), save=False)
+    attachment.save()
+    timeline_record(
+        violation=violation,
+        verb=TimelineVerb.ATTACHMENT_ADDED,
+        actor=by,
+        data={"name": original_name, "size": len(content)},
+    )
+    return attachment
+
+
+# --- Repeat violations ---------------------------------------------------------------------------------------
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass
+class RepeatInfo:
+    count: int
+    days: int
+    threshold: int
+    kind_label: str
+    account_kind: str = ""
+    warn: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.warn = self.count >= self.threshold
+
+    @property
+    def message(self) -> str:
+        who = "creators" if self.account_kind == Account.Kind.CREATOR else "accounts"
+        return (
+            f"{_ordinal(self.count)} {self.kind_label.lower()} in {self.days} days: {who} lose e-commerce permissions "
+            f"at {self.threshold} — fix the cause across the account before appealing, and appeal with strong evidence."
+        )
+
+
+def repeat_count(*, violation: Violation) -> RepeatInfo:
+    """How many violations of the same kind the account received in the window ending with this one."""
+    organization = violation.organization
+    since = violation.enforced_at - timedelta(days=organization.repeat_violation_days)
+    count = Violation.objects.filter(
+        account_id=violation.account_id,
+        kind=violation.kind,
+        enforced_at__gt=since,
+        enforced_at__lte=violation.enforced_at,
+    ).count()
+    return RepeatInfo(
+        count=count,
+        days=organization.repeat_violation_days,
+        threshold=organization.repeat_violation_count,
+        kind_label=violation.get_kind_display(),
+        account_kind=violation.account.kind,
+    )
+
+
+# --- CSV import ----------------------------------------------------------------------------------------------
+
+IMPORT_BATCH_SIZE = 2000
+_COMPARED = ["kind", "policy", "action", "enforced_at", "penalty_points", "notice"]
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # line number → "create" / "update" / "unchanged" (kept only when asked, for the preview)
+    actions: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def _batched(rows: Iterable[dict], size: int) -> Iterable[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _import_batch(
+    *, organization: Organization, batch: list[dict], by, dry_run: bool, result: ImportResult, keep_actions: bool
+) -> None:
+    calendar = BusinessCalendar(timezone=organization.timezone)
+    now = timezone.now()
+    actor_id = by.pk if getattr(by, "is_authenticated", False) else None
+    keys = {(r["account_id"], r["reference"]) for r in batch}
+    existing = {
+        (v.account_id, v.reference): v
+        for v in Violation.objects.filter(
+            organization=organization,
+            account_id__in={k[0] for k in keys},
+            reference__in={k[1] for k in keys},
+        ).only("pk", "account_id", "reference", "version", "appeal_by", *_COMPARED)
+    }
+    existing_items: dict[int, set[tuple[str, str]]] = {v.pk: set() for v in existing.values()}
+    if existing:
+        for vid, kind, value in ViolationItem.objects.filter(violation_id__in=list(existing_items)).values_list(
+            "violation_id", "kind", "value"
+        ):
+            existing_items[vid].add((kind, value))
+
+    to_create: list[tuple[Violation, dict]] = []
+    to_update: list[Violation] = []
+    items_replaced: list[tuple[Violation, dict]] = []
+    for row in batch:
+        enforced_at = datetime.fromisoformat(row["enforced_at"])
+        wanted = {
+            "kind": row["kind"],
+            "policy": row["policy"],
+            "action": row["action"],
+            "enforced_at": enforced_at,
+            "penalty_points": row["penalty_points"],
+            "notice": row["notice"],
+        }
+        wanted_items = {(kind, value) for kind, values in row["items"].items() for value in values}
+        current = existing.get((row["account_id"], row["reference"]))
+        if current is None:
+            action = "create"
+            result.created += 1
+            to_create.append(
+                (
+                    Violation(
+                        organization=organization,
+                        account_id=row["account_id"],
+                        reference=row["reference"],
+                        appeal_by=appeal_by_for(
+                            organization=organization, kind=row["kind"], enforced_at=enforced_at, calendar=calendar
+                        ),
+                        created_by_id=actor_id,
+                        created_at=now,
+                        **wanted,
+                    ),
+                    row,
+                )
+            )
+        else:
+            fields_changed = [name for name, value in wanted.items() if getattr(current, name) != value]
+            items_changed = wanted_items != existing_items[current.pk]
+            if not fields_changed and not items_changed:
+                action = "unchanged"
+                result.unchanged += 1
+            else:
+                action = "update"
+                result.updated += 1
+                for name in fields_changed:
+                    setattr(current, name, wanted[name])
+                if "kind" in fields_changed or "enforced_at" in fields_changed:
+                    current.appeal_by = appeal_by_for(
+                        organization=organization, kind=current.kind, enforced_at=current.enforced_at, calendar=calendar
+                    )
+                current.version += 1
+                current.updated_at = now
+                current._changed = fields_changed + (["affected IDs"] if items_changed else [])  # type: ignore[attr-defined]
+                to_update.append(current)
+                if items_changed:
+                    items_replaced.append((current, row))
+        if keep_actions:
+            result.actions[row["line"]] = action
+    if dry_run:
+        return
+
+    created = Violation.objects.bulk_create([v for v, _ in to_create], batch_size=IMPORT_BATCH_SIZE)
+    if to_update:
+        Violation.objects.bulk_update(
+            to_update, [*_COMPARED, "appeal_by", "version", "updated_at"], batch_size=IMPORT_BATCH_SIZE
+        )
+    if items_replaced:
+        ViolationItem.objects.filter(violation_id__in=[v.pk for v, _ in items_replaced]).delete()
+    new_items = [
+        ViolationItem(violation_id=v.pk, organization_id=organization.pk, kind=kind, value=value)
+        for v, row in [*zip(created, [r for _, r in to_create], strict=True), *items_replaced]
+        for kind, values in row["items"].items()
+        for value in values
+    ]
+    ViolationItem.objects.bulk_create(new_items, batch_size=5000, ignore_conflicts=True)
+    events = [
+        TimelineEvent(
+            organization_id=organization.pk,
+            violation_id=v.pk,
+            actor_id=actor_id,
+            verb=TimelineVerb.IMPORTED,
+            data={"reference": v.reference},
+            created_at=now,
+        )
+        for v in created
+    ] + [
+        TimelineEvent(
+            organization_id=organization.pk,
+            violation_id=v.pk,
+            actor_id=actor_id,
+            verb=TimelineVerb.EDITED,
+            data={"changed": v._changed, "source": "import"},
+            created_at=now,  # type: ignore[attr-defined]
+        )
+        for v in to_update
+    ]
+    TimelineEvent.objects.bulk_create(events, batch_size=5000)
+
+
+def violations_import(
+    *, organization: Organization, rows: Iterable[dict], by, dry_run: bool = False, keep_actions: bool = False
+) -> ImportResult:
+    """Upsert validated rows (from appeals.imports) by account and reference, in one transaction.
+
+    1. Rows are handled in batches; each batch loads the existing cases it names in one query.
+    2. Unchanged rows are skipped, so importing the same file twice changes nothing.
+    3. New cases and their IDs are inserted with bulk_create; changed ones with bulk_update.
+    With dry_run nothing is written: the result says what would happen (the preview).
+    """
+    result = ImportResult()
+    with transaction.atomic():
+        for batch in _batched(rows, IMPORT_BATCH_SIZE):
+            _import_batch(
+                organization=organization, batch=batch, by=by, dry_run=dry_run, result=result, keep_actions=keep_actions
+            )
+    return result
+
+
+@transaction.atomic
+def import_batch_preview(*, organization: Organization, upload, by) -> ImportBatch:
+    """Parse and validate an uploaded CSV into an ImportBatch (rows + every error) for the preview."""
+    from appeals import imports
+
+    accounts = imports.account_lookup(Account.objects.filter(organization=organization))
+    upload.seek(0)
+    parsed = imports.parse_violations_csv(upload, accounts=accounts, timezone=organization.timezone)
+    return ImportBatch.objects.create(
+        organization=organization,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        filename=(getattr(upload, "name", "") or "upload.csv").rsplit("/", 1)[-1][:255],
+        rows=[] if parsed.errors else parsed.rows,
+        errors=parsed.errors,
+        status=ImportBatch.Status.FAILED if parsed.errors else ImportBatch.Status.PREVIEWED,
+    )
+
+
+@transaction.atomic
+def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
+    """Apply a previewed batch once, in one transaction; a failed or applied batch is refused."""
+    locked = ImportBatch.objects.select_for_update().select_related("organization").get(pk=batch.pk)
+    if locked.status == ImportBatch.Status.APPLIED:
+        raise ServiceError("This file was already imported.")
+    if locked.errors or locked.status != ImportBatch.Status.PREVIEWED:
+        raise ServiceError("Fix the errors in the file and upload it again; nothing was imported.")
+    result = violations_import(organization=locked.organization, rows=locked.rows, by=by)
+    locked.status = ImportBatch.Status.APPLIED
+    locked.applied_at = timezone.now()
+    locked.created_count, locked.updated_count, locked.unchanged_count = (
+        result.created,
+        result.updated,
+        result.unchanged,
+    )
+    locked.save()
+    return locked
+
+
+def violations_start_appeals(
+    *,
+    organization: Organization,
+    violation_ids: Iterable[int],
+    by,
+    desired_outcome: str = "",
+    rule_cited: str = "",
+    explanation: str = "",
+) -> tuple[int, list[str]]:
+    """Bulk appeal for cases that share a cause: a round-1 draft for each case without an appeal.
+
+    The shared text is passed to the builder's `appeal_start` as an unsaved template, so the appeal
+    rules stay in one place. Returns (drafts started, references skipped because they have an appeal).
+    """
+    from appeals.models import AppealTemplate
+    from appeals.services.appeals import appeal_start
+
+    shared = None
+    if desired_outcome or rule_cited or explanation:
+        shared = AppealTemplate(
+            organization=organization,
+            name="Bulk appeal (shared cause)",
+            desired_outcome=desired_outcome,
+            rule_cited=rule_cited[:255],
+            explanation=explanation,
+        )
+    started, skipped = 0, []
+    cases = Violation.objects.filter(organization=organization, pk__in=list(violation_ids)).annotate(
+        appeal_count=Count("appeals")
+    )
+    with transaction.atomic():
+        for violation in cases.order_by("pk"):
+            if violation.appeal_count:
+                skipped.append(violation.reference)
+                continue
+            appeal_start(violation=violation, by=by, template=shared)
+            started += 1
+    return started, skipped
