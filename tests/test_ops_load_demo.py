@@ -1,0 +1,97 @@
+"""manage.py load_demo: realistic demo data on an empty database, nothing otherwise."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from appeals.models import KINDS_FOR_ACCOUNT, Account, Appeal, CaseStatus, SupportTicket, Violation
+from core.models import Membership, Organization, Role, User
+from tests.factories import OrganizationFactory
+
+
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_loads_an_agency_with_people_accounts_cases_and_prints_the_login():
+    output = load_demo()
+    organization = Organization.objects.get()
+    assert organization.name == "Demo Agency"
+    assert organization.is_agency
+    roles = dict(Membership.objects.filter(organization=organization).values_list("user__email", "role"))
+    assert roles["demo@appealdesk.local"] == Role.OWNER
+    assert sorted(roles.values()) == sorted([Role.OWNER, Role.MANAGER, Role.MEMBER])
+    assert User.objects.get(email="demo@appealdesk.local").check_password("appeal-desk-demo")
+    assert "Demo login: demo@appealdesk.local / appeal-desk-demo" in output
+
+    kinds = list(organization.accounts.values_list("kind", flat=True))
+    assert kinds.count(Account.Kind.SELLER_SHOP) == 3
+    assert kinds.count(Account.Kind.CREATOR) == 2
+    assert 20 <= organization.violations.count() <= 30
+    assert organization.violations.filter(items__isnull=False).distinct().count() >= 10
+
+
+@pytest.mark.django_db
+def test_the_cases_are_consistent():
+    load_demo()
+    violations = Violation.objects.prefetch_related("appeals", "escalations").select_related("account")
+    statuses = set()
+    for violation in violations:
+        assert violation.status == Violation.derive_status(violation.appeals.all(), violation.escalations.all())
+        assert violation.kind in KINDS_FOR_ACCOUNT[violation.account.kind]
+        assert violation.appeal_by > violation.enforced_at
+        statuses.add(violation.status)
+        for appeal in violation.appeals.all():
+            assert appeal.created_at >= violation.enforced_at
+            if appeal.submitted_at:
+                assert appeal.submitted_at >= appeal.created_at
+                assert appeal.due_at > appeal.submitted_at
+            if appeal.decided_at:
+                assert appeal.decided_at > appeal.submitted_at
+        assert violation.timeline.exists(), "every case has a history"
+    assert {
+        CaseStatus.NOT_APPEALED,
+        CaseStatus.DRAFT,
+        CaseStatus.UNDER_REVIEW,
+        CaseStatus.REVERSED,
+        CaseStatus.UPHELD,
+        CaseStatus.ESCALATED,
+    } <= statuses
+
+
+@pytest.mark.django_db
+def test_ticket_deadlines_follow_the_business_calendar():
+    load_demo()
+    tickets = list(SupportTicket.objects.select_related("organization"))
+    assert len(tickets) >= 2
+    for ticket in tickets:
+        calendar = ticket.organization.business_calendar()
+        hours = ticket.organization.ticket_first_response_hours
+        assert ticket.first_response_due_at == calendar.add_business_hours(ticket.opened_at, hours)
+        assert ticket.opened_at < ticket.first_response_due_at < ticket.resolution_due_at
+
+
+@pytest.mark.django_db
+def test_running_twice_changes_nothing():
+    load_demo()
+    counts = (Violation.objects.count(), Appeal.objects.count(), User.objects.count())
+    output = load_demo()
+    assert "already has organizations" in output
+    assert "Demo login" in output
+    assert (Violation.objects.count(), Appeal.objects.count(), User.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_a_database_in_use_is_left_alone():
+    OrganizationFactory()
+    output = load_demo()
+    assert "already has organizations" in output
+    assert "Demo login" not in output
+    assert not Violation.objects.exists()
+    assert not User.objects.filter(email="demo@appealdesk.local").exists()
