@@ -536,6 +536,8 @@ class Reminder(models.Model):
         TICKET_RESOLUTION_BREACHED = "ticket_resolution_breached", "Ticket resolution breached"
         ESCALATION_UNANSWERED = "escalation_unanswered", "Escalation unanswered"
         AUTHORIZATION_EXPIRING = "authorization_expiring", "Partner authorization expiring"
+        # Analytics: the managers' weekly summary; subject_key "organization:<id>", deadline = local Monday 00:00.
+        WEEKLY_SUMMARY = "weekly_summary", "Weekly summary"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
