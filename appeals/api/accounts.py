@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from appeals.api.base import ERRORS, require_role
 from appeals.models import Account
@@ -61,7 +61,7 @@ def accounts_list(request: HttpRequest, filters: Query[AccountFilters]):
 @router.post("/accounts", response={201: AccountOut, **ERRORS}, summary="Create an account (managers)")
 def accounts_create(request: HttpRequest, payload: AccountIn):
     require_role(request, Role.MANAGER)
-    return 201, account_create(organization=request.organization, **payload.dict())  # type: ignore[attr-defined]
+    return Status(201, account_create(organization=request.organization, **payload.dict()))  # type: ignore[attr-defined]
 
 
 @router.get("/accounts/{account_id}", response={200: AccountOut, **ERRORS}, summary="Read an account")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from appeals import imports
@@ -192,7 +192,7 @@ def violations_create(request: HttpRequest, payload: ViolationIn):
         items=_items(data),
         assignee=assignee,
     )
-    return 201, violation_out(_with_items(Violation.objects.filter(pk=violation.pk)).get())
+    return Status(201, violation_out(_with_items(Violation.objects.filter(pk=violation.pk)).get()))
 
 
 @router.post(
@@ -210,21 +210,27 @@ def violations_import(request: HttpRequest, file: File[UploadedFile]):
             {"field": f"line {e['line']}" + (f", {e['column']}" if e.get("column") else ""), "message": e["message"]}
             for e in parsed.errors
         ]
-        return 400, {
-            "code": "invalid_file",
-            "message": f"{len(errors)} problem(s) found; nothing was imported.",
-            "applied": False,
-            "errors": errors,
-        }
+        return Status(
+            400,
+            {
+                "code": "invalid_file",
+                "message": f"{len(errors)} problem(s) found; nothing was imported.",
+                "applied": False,
+                "errors": errors,
+            },
+        )
     result = violation_services.violations_import(organization=organization, rows=parsed.rows, by=request.user)
-    return 200, {
-        "code": "imported",
-        "message": "Imported.",
-        "applied": True,
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-    }
+    return Status(
+        200,
+        {
+            "code": "imported",
+            "message": "Imported.",
+            "applied": True,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
 
 
 @router.get("/violations/{violation_id}", response={200: ViolationOut, **ERRORS}, summary="Read a violation")
