@@ -68,6 +68,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "core/profile.html", {"form": form})
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Links in the email use SITE_URL, never the request's Host header."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("signup/", sign_up, name="sign_up"),
@@ -83,13 +91,12 @@ urlpatterns = [
     # Password reset by email (Django's views; routes and templates adapted to the `core` namespace).
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        PasswordResetView.as_view(
             template_name="registration/password_reset_form.html",
             subject_template_name="emails/password_reset-subject.txt",
             email_template_name="emails/password_reset-body.txt",
             html_email_template_name="emails/password_reset-body.html",
             success_url=reverse_lazy("core:password_reset_done"),
-            extra_email_context={"site_url": settings.SITE_URL},
         ),
         name="password_reset",
     ),
