@@ -19,7 +19,7 @@ from core.tenancy import get_scoped_or_404, scoped
 router = Router(tags=["violations"])
 
 Kind = Literal[tuple(ViolationKind.values)]  # type: ignore[valid-type]
-Status = Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
+CaseStatusName = Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
 RecordStatus = Literal["pending", "enforced"]
 ITEM_FIELDS = {"sku_ids": "sku", "product_ids": "product", "order_ids": "order", "video_ids": "video"}
 IdList = list[str]
@@ -38,7 +38,7 @@ class ViolationOut(Schema):
     notice: str
     penalty_points: int
     points_cleared: bool
-    status: Status
+    status: CaseStatusName
     assignee_id: int | None
     version: int
     sku_ids: IdList
@@ -91,7 +91,7 @@ class ViolationPatch(Schema):
 class ViolationFilters(Schema):
     account_id: int | None = None
     kind: Kind | None = None
-    status: Status | None = None
+    status: CaseStatusName | None = None
     enforced_after: datetime | None = None
     enforced_before: datetime | None = None
     cursor: str | None = Field(None, max_length=40)
