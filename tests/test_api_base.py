@@ -116,3 +116,49 @@ def test_viewer_token_reads(client, org):
     viewer = MembershipFactory(organization=org, role=Role.VIEWER).user
     _, raw = api_token_create(user=viewer, organization=org, name="ro")
     assert client.get("/api/v1/organization", **auth(raw)).json()["role"] == "viewer"
+
+
+def _patch(client, raw, data):
+    import json
+
+    return client.patch("/api/v1/organization", json.dumps(data), content_type="application/json", **auth(raw))
+
+
+def test_owner_changes_settings_and_closed_dates(client, token, org):
+    response = _patch(
+        client,
+        token,
+        {"review_business_days": 4, "working_days": [1, 2, 3, 4], "closed_dates": ["2026-12-24", "2026-12-31"]},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["review_business_days"] == 4 and body["working_days"] == [1, 2, 3, 4]
+    assert body["closed_dates"] == ["2026-12-24", "2026-12-31"]
+    again = _patch(client, token, {"closed_dates": ["2026-12-31"]}).json()
+    assert again["closed_dates"] == ["2026-12-31"]
+    org.refresh_from_db()
+    assert org.review_business_days == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"holiday_country": "ZZ"}, "holiday_country"),
+        ({"holiday_subdivision": "XX"}, "holiday_subdivision"),
+        ({"opens_at": "18:00"}, "closes_at"),
+        ({"working_days": [0, 8]}, "working_days"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"max_rounds": 0}, "max_rounds"),
+    ],
+)
+def test_bad_settings_name_the_field(client, token, data, field):
+    response = _patch(client, token, data)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+
+
+def test_only_owners_change_settings(client, org, manager):
+    _, raw = api_token_create(user=manager, organization=org, name="m")
+    assert _patch(client, raw, {"name": "Hijacked"}).status_code == 403
+    org.refresh_from_db()
+    assert org.name == "Acme Shop"
