@@ -256,7 +256,13 @@ def evidence_remove(*, evidence_id: int, by) -> None:
     evidence = Evidence.objects.select_related("appeal__violation").get(pk=evidence_id)
     appeal = _editable_appeal(evidence.appeal_id)
     name = evidence.original_name
-    files = [(f.storage, f.name) for f in (evidence.file, evidence.thumbnail) if f]
+    from appeals.services.outcomes import stored_file_shared  # follow-up appeals reuse the same stored files
+
+    files = [
+        (f.storage, f.name)
+        for f in (evidence.file, evidence.thumbnail)
+        if f and not stored_file_shared(f.name, evidence.pk)
+    ]
     evidence.delete()
     timeline_record(
         violation=appeal.violation, verb=TimelineVerb.EVIDENCE_REMOVED, actor=by, appeal=appeal, data={"name": name}

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from appeals.models import Appeal, Comment, Escalation, Evidence, TimelineEvent, TimelineVerb, Violation, ViolationKind
@@ -148,9 +149,17 @@ def follow_up_problems(appeal: Appeal, now: datetime | None = None) -> list[str]
     return problems
 
 
+def stored_file_shared(name: str, exclude_pk: int | None = None) -> bool:
+    """True when an evidence row (e.g. a follow-up's copy) other than `exclude_pk` uses this stored file."""
+    if not name:
+        return False
+    rows = Evidence.objects.filter(Q(file=name) | Q(thumbnail=name))
+    return rows.exclude(pk=exclude_pk).exists() if exclude_pk else rows.exists()
+
+
 def evidence_file_shared(evidence: Evidence) -> bool:
     """True when another evidence row (a follow-up's copy) uses the same stored file: keep the file then."""
-    return Evidence.objects.filter(file=evidence.file.name).exclude(pk=evidence.pk).exists()
+    return stored_file_shared(evidence.file.name, evidence.pk)
 
 
 def latest_appeal(violation: Violation) -> Appeal | None:
