@@ -164,6 +164,10 @@ class BusinessCalendar:
         """The same days, hours and holidays seen from another timezone (a recipient's working hours)."""
         return replace(self, timezone=timezone)
 
+    def opening_of(self, day: date) -> datetime:
+        """The opening time of a local calendar day (whether or not it is a business day)."""
+        return _aware(datetime.combine(day, self.opens_at), self.tz)
+
     def end_of_day(self, day: date) -> datetime:
         """The last moment of a local calendar day (platform windows close then)."""
         return _aware(datetime.combine(day, time(23, 59, 59)), self.tz)

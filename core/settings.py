@@ -218,6 +218,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=120)
+# Reminder sends: a claim older than the lease is taken over (killed worker); SMTP failures back off
+# base * 2^(attempt-1) seconds, capped (always far below the visibility timeout), then fail after
+# REMINDER_MAX_ATTEMPTS (12 attempts at the defaults cover an SMTP outage of about 85 minutes).
+REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=300)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_RETRY_MAX_SECONDS = env.int("REMINDER_RETRY_MAX_SECONDS", default=600)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=12)
 CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "appeals.tasks.reminders_sweep", "schedule": REMINDER_SWEEP_SECONDS},
     "weekly-summary": {"task": "appeals.tasks.weekly_summaries_send", "schedule": 3600},
