@@ -1,0 +1,40 @@
+"""Celery tasks: load by id, call a service, retry on transient errors. Business rules live in services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from appeals.services import reminders
+
+
+@shared_task(name="appeals.tasks.reminders_sweep", ignore_result=True)
+def reminders_sweep() -> dict[str, int]:
+    """Beat, every REMINDER_SWEEP_SECONDS. A second beat does no harm: the unique key inserts each row once."""
+    return reminders.reminders_sweep()
+
+
+# max_retries=None: the attempt count lives in the database (REMINDER_MAX_ATTEMPTS), not in the message.
+@shared_task(name="appeals.tasks.reminder_send", bind=True, max_retries=None, ignore_result=True)
+def reminder_send(self, reminder_id: int) -> str:
+    try:
+        return reminders.reminder_deliver(reminder_id=reminder_id)
+    except reminders.ReminderRetry as exc:
+        # Short countdown (<= REMINDER_RETRY_MAX_SECONDS, far below the visibility timeout). If this publish
+        # fails too, the row is pending with send_after set, and the next sweep enqueues it.
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+
+
+@shared_task(name="appeals.tasks.reminder_digest_send", bind=True, max_retries=None, ignore_result=True)
+def reminder_digest_send(self, user_id: int) -> str:
+    try:
+        return reminders.digest_deliver(user_id=user_id)
+    except reminders.ReminderRetry as exc:
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+
+
+@shared_task(name="appeals.tasks.weekly_summaries_send", ignore_result=True)
+def weekly_summaries_send() -> object:
+    """Managers' weekly summary (implemented by the analytics area; imported lazily)."""
+    from appeals.services import analytics_email
+
+    return analytics_email.weekly_summaries_send()
