@@ -314,6 +314,8 @@ def parse_violations_csv(
         result.rows = []
     if not result.errors and result.row_count == 0:
         result.errors.append(_error(1, "", "The file has a header but no rows."))
+    if result.errors:
+        result.rows = []  # all rows or none: a file with any error is never half-applied
     return result
 
 
