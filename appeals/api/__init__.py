@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from appeals.api import accounts, organization, violations
+from appeals.api import accounts, organization, tickets, violations
 from appeals.api.base import BearerToken, install_error_handlers, throttles
 
 api = NinjaAPI(
@@ -23,3 +23,4 @@ install_error_handlers(api)
 api.add_router("/", organization.router)
 api.add_router("/", accounts.router)
 api.add_router("/", violations.router)
+api.add_router("/", tickets.router)
