@@ -69,6 +69,17 @@ class Rate:
     def too_few(self) -> bool:
         return self.decided < MIN_SAMPLE
 
+    @property
+    def percent(self) -> str:
+        return format_percent(self.rate)
+
+    @property
+    def interval_percent(self) -> str:
+        interval = self.interval
+        if interval is None:
+            return "–"
+        return f"{format_percent(interval[0])}–{format_percent(interval[1])}"
+
     def as_dict(self) -> dict:
         interval = self.interval
         return {
@@ -81,6 +92,10 @@ class Rate:
             "interval_high": None if interval is None else round(interval[1], 4),
             "too_few_to_judge": self.too_few,
         }
+
+
+def format_percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
 
 
 # Bands: (key, label, low inclusive, high inclusive or None for open-ended).

