@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from appeals.api import accounts, organization, tickets, violations
+from appeals.api import accounts, appeals, organization, tickets, violations
 from appeals.api.base import BearerToken, install_error_handlers, throttles
 
 api = NinjaAPI(
@@ -24,3 +24,4 @@ api.add_router("/", organization.router)
 api.add_router("/", accounts.router)
 api.add_router("/", violations.router)
 api.add_router("/", tickets.router)
+api.add_router("/", appeals.router)

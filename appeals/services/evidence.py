@@ -103,7 +103,9 @@ def sniff(data: bytes, name: str) -> Sniffed:
             else:
                 mime = TEXT_EXTENSIONS[ext]
     if mime not in ACCEPTED:
-        raise ServiceError(f'"{name}" is not an accepted file type. {ACCEPTED_MESSAGE}', field="files")
+        raise ServiceError(
+            f'"{name}" is not an accepted file type. {ACCEPTED_MESSAGE}', field="files", code="unsupported_type"
+        )
     category, is_image = ACCEPTED[mime]
     return Sniffed(content_type=mime, category=category, is_image=is_image)
 
@@ -172,6 +174,7 @@ def evidence_add(*, appeal_id: int, upload: UploadedFile, by, caption: str = "")
         raise ServiceError(
             f'"{name}" is {filesizeformat(upload.size)}; the limit is {filesizeformat(max_file)} a file.',
             field="files",
+            code="too_large",
         )
     used = appeal.evidence.aggregate(total=Sum("size"))["total"] or 0
     max_appeal = settings.EVIDENCE_MAX_APPEAL_BYTES
@@ -180,6 +183,7 @@ def evidence_add(*, appeal_id: int, upload: UploadedFile, by, caption: str = "")
             f'"{name}" does not fit: this appeal already has {filesizeformat(used)} of evidence '
             f"and the limit is {filesizeformat(max_appeal)}.",
             field="files",
+            code="too_large",
         )
     if upload.size == 0:
         raise ServiceError(f'"{name}" is empty.', field="files")
@@ -190,7 +194,9 @@ def evidence_add(*, appeal_id: int, upload: UploadedFile, by, caption: str = "")
     duplicate = appeal.evidence.filter(sha256=digest).first()
     if duplicate is not None:
         raise ServiceError(
-            f'"{name}" is already attached to this appeal (as "{duplicate.original_name}").', field="files"
+            f'"{name}" is already attached to this appeal (as "{duplicate.original_name}").',
+            field="files",
+            code="duplicate",
         )
     last = appeal.evidence.aggregate(m=Max("position"))["m"]
     evidence = Evidence(
