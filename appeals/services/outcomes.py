@@ -166,9 +166,14 @@ def latest_appeal(violation: Violation) -> Appeal | None:
     return violation.appeals.order_by("-round").first()
 
 
+def escalated_appeal(violation: Violation) -> Appeal | None:
+    """The latest appeal that left the draft stage: an escalation is about its decision (or lack of one)."""
+    return violation.appeals.exclude(status=Appeal.Status.DRAFT).order_by("-round").first()
+
+
 def escalation_refusal(violation: Violation, now: datetime | None = None) -> str | None:
-    """Why the case cannot be escalated yet; None when it can."""
-    appeal = latest_appeal(violation)
+    """Why the case cannot be escalated yet; None when it can (a follow-up draft does not prevent it)."""
+    appeal = escalated_appeal(violation)
     if appeal is None:
         return "Escalate after an appeal: first submit an appeal and wait for its decision."
     if appeal.status in ESCALATION_ALLOWED_AFTER:
@@ -356,7 +361,7 @@ def escalation_create(
     if refusal:
         raise ServiceError(refusal)
     organization = violation.organization
-    appeal = latest_appeal(violation)
+    appeal = escalated_appeal(violation)
     escalation = Escalation.objects.create(
         violation=violation,
         organization=organization,

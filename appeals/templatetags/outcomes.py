@@ -1,0 +1,66 @@
+"""Template helpers for the outcome block, escalations and comments on the case page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from appeals.forms.outcomes import OutcomeForm
+from appeals.models import Appeal, Violation
+from appeals.services import outcomes
+
+register = template.Library()
+
+
+@register.simple_tag
+def outcome_info(appeal: Appeal, form: Any = None) -> dict[str, Any]:
+    """What the per-appeal outcome block shows: the review time, follow-up state and the form."""
+    info: dict[str, Any] = {
+        "review": outcomes.review_summary(appeal),
+        "impacts": [Appeal.Impact(i).label for i in appeal.impacts_cleared if i in Appeal.Impact.values],
+        "can_record": appeal.status == Appeal.Status.UNDER_REVIEW,
+        "follow_up": None,
+        "follow_up_refusal": None,
+        "follow_up_deadline": None,
+        "form": form or None,
+    }
+    if appeal.status in outcomes.FOLLOW_UP_ALLOWED_AFTER:
+        info["follow_up"] = appeal.follow_ups.order_by("round").first()
+        if info["follow_up"] is None:
+            info["follow_up_refusal"] = outcomes.follow_up_refusal(appeal)
+            info["follow_up_deadline"] = outcomes.follow_up_deadline(appeal)
+    if info["can_record"] and info["form"] is None:
+        info["form"] = OutcomeForm(initial={"version": appeal.version}, appeal=appeal, auto_id=f"id_o{appeal.pk}_%s")
+    return info
+
+
+@register.simple_tag
+def escalation_refusal(violation: Violation) -> str:
+    return outcomes.escalation_refusal(violation) or ""
+
+
+MENTION = re.compile(r"(?<![\w.+-])(@[A-Za-z0-9._%+-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
+
+
+@register.filter
+def mentions_marked(body: str) -> SafeString:
+    """Escape a comment and highlight its @mentions; line breaks kept."""
+    parts = MENTION.split(str(body))
+    html = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            html.append(format_html('<strong class="mention">{}</strong>', part))
+        else:
+            html.append(str(conditional_escape(part)).replace("\n", "<br>"))
+    return mark_safe("".join(html))  # noqa: S308 - every piece was escaped above
+
+
+@register.simple_tag
+def case_url(violation_id: int, anchor: str = "") -> str:
+    from appeals.views.outcomes import case_url as url
+
+    return url(violation_id, anchor)
