@@ -141,7 +141,7 @@ def ticket_update(*, ticket_id: int, version: int, by: Any = None, **changes: An
     if unknown:
         raise ServiceError(f"Unknown ticket fields: {', '.join(sorted(unknown))}.")
     ticket = (
-        SupportTicket.objects.select_for_update()
+        SupportTicket.objects.select_for_update(of=("self",))
         .select_related("organization", "account", "violation", "appeal")
         .get(pk=ticket_id)
     )
@@ -202,7 +202,7 @@ def account_authorization_update(
 
     The expiring reminder reads authorization_expires_on; nothing else to schedule here.
     """
-    account = Account.objects.select_for_update().select_related("organization").get(pk=account.pk)
+    account = Account.objects.select_for_update(of=("self",)).select_related("organization").get(pk=account.pk)
     if authorized and authorized_since is None:
         authorized_since = timezone.localdate(timezone=account.organization.zoneinfo)
     if authorized_since and authorized_since > timezone.localdate() + timedelta(days=1):
