@@ -167,7 +167,8 @@ class TimelineEventAdmin(admin.ModelAdmin):
             raise PermissionError("Timeline entries cannot be changed; record a correction instead.")
         from appeals.services.timeline import timeline_record
 
-        data = {"note": form.cleaned_data["note"].strip()}
+        note = form.cleaned_data["note"].strip()
+        data = {"note": note, "summary": note[:200]}
         if form.cleaned_data.get("corrects"):
             data["corrects"] = form.cleaned_data["corrects"]
         entry = timeline_record(

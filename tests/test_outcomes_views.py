@@ -42,17 +42,27 @@ def test_record_outcome_plain_post_redirects_to_case(member_client, shop):
     assert appeal.violation.points_cleared and appeal.violation.status == CaseStatus.REVERSED
 
 
-def test_record_outcome_htmx_returns_the_block_with_review_time(member_client, shop):
+def test_record_outcome_htmx_redirects_to_the_case(member_client, shop):
     appeal = submitted_appeal(shop, submitted_at=timezone.now() - timedelta(days=1))
     response = member_client.post(
         _url(appeal), {"outcome": "upheld", "version": appeal.version}, headers={"HX-Request": "true"}
     )
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "<html" not in body
-    assert f'id="appeal-outcome-{appeal.pk}"' in body
+    assert response.status_code == 204
+    assert response["HX-Redirect"].endswith(f"#appeal-{appeal.pk}")
+    body = member_client.get(_url(appeal)).content.decode()
     assert "Review took" in body and "window" in body
     assert "Start follow-up appeal" in body
+
+
+def test_record_outcome_htmx_error_returns_the_block(member_client, shop):
+    appeal = submitted_appeal(shop)
+    response = member_client.post(
+        _url(appeal), {"outcome": "partially_reversed", "version": appeal.version}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body and f'id="appeal-outcome-{appeal.pk}"' in body
+    assert "Tick what the partial reversal cleared" in body
 
 
 def test_decision_before_submission_shows_field_error_and_keeps_input(member_client, shop):
@@ -172,3 +182,39 @@ def test_follow_up_access(viewer_client, outsider_client, member, shop):
 def test_follow_up_get_not_allowed(member_client, shop):
     appeal = submitted_appeal(shop)
     assert member_client.get(_follow_up_url(appeal)).status_code == 405
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+
+def _case(client, violation):
+    return client.get(reverse("appeals:case", kwargs={"violation_pk": violation.pk}))
+
+
+def test_case_page_offers_recording_the_outcome(member_client, shop):
+    appeal = submitted_appeal(shop)
+    response = _case(member_client, appeal.violation)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="decisions"' in body and f'id="appeal-{appeal.pk}"' in body
+    assert _url(appeal) in body and "Save outcome" in body
+    assert 'id="escalations"' in body and 'id="comments"' in body
+
+
+def test_case_page_after_upheld_decision_offers_follow_up_and_escalation(member_client, member, shop):
+    appeal = submitted_appeal(shop)
+    outcome_record(appeal_id=appeal.pk, by=member, outcome="upheld", message="Stands.", version=1)
+    body = _case(member_client, appeal.violation).content.decode()
+    assert _follow_up_url(appeal) in body
+    assert reverse("appeals:escalation_create", kwargs={"violation_pk": appeal.violation_id}) in body
+    assert "Review took" in body and "Stands." in body
+    assert "recorded the outcome" in body and "round 1: upheld" in body  # timeline entry with its summary
+
+
+def test_case_page_for_viewer_has_no_write_controls(viewer_client, member, shop):
+    appeal = submitted_appeal(shop)
+    body = _case(viewer_client, appeal.violation).content.decode()
+    assert "Save outcome" not in body and 'name="body"' not in body
+    outcome_record(appeal_id=appeal.pk, by=member, outcome="upheld", version=1)
+    body = _case(viewer_client, appeal.violation).content.decode()
+    assert _follow_up_url(appeal) not in body

@@ -274,6 +274,15 @@ def outcome_record(
         data["review_business_days"] = summary.business_days
     if appeal.decision_message:
         data["message"] = appeal.decision_message[:500]
+    summary_bits = [f"round {appeal.round}: {appeal.get_status_display().lower()}"]
+    if summary is not None:
+        summary_bits.append(
+            f"review took {summary.business_days} business day{'s' if summary.business_days != 1 else ''}"
+            f" ({'within' if summary.within else 'over'} the {summary.window}-day window)"
+        )
+    if impacts:
+        summary_bits.append("cleared: " + ", ".join(Appeal.Impact(i).label.lower() for i in impacts))
+    data["summary"] = "; ".join(summary_bits)
     timeline_record(violation=violation, verb=TimelineVerb.OUTCOME_RECORDED, actor=by, appeal=appeal, data=data)
     violation_refresh_status(violation=violation)
     return appeal
@@ -327,7 +336,13 @@ def appeal_follow_up_start(*, appeal_id: int, by, now: datetime | None = None) -
         verb=TimelineVerb.FOLLOW_UP_STARTED,
         actor=by,
         appeal=follow_up,
-        data={"round": follow_up.round, "parent_round": previous.round, "parent_id": previous.pk},
+        data={
+            "round": follow_up.round,
+            "parent_round": previous.round,
+            "parent_id": previous.pk,
+            "summary": f"round {follow_up.round}, from round {previous.round}"
+            f" with {len(previous.evidence.all())} evidence file(s) carried over",
+        },
     )
     violation_refresh_status(violation=previous.violation)
     return follow_up
@@ -388,6 +403,9 @@ def escalation_create(
             "channel": escalation.channel,
             "reference": escalation.reference,
             "answer_due_at": escalation.answer_due_at.isoformat(),
+            "summary": f"to the {escalation.get_to_team_display().lower()}"
+            + (f" ({escalation.reference})" if escalation.reference else "")
+            + f"; answer due {_fmt_day(escalation.answer_due_at, organization)}",
         },
     )
     violation_refresh_status(violation=violation)
@@ -431,6 +449,7 @@ def escalation_answer(
             "result": result,
             "result_label": escalation.get_result_display(),
             "answered_at": answered_at.isoformat(),
+            "summary": f"{escalation.get_to_team_display()}: {escalation.get_result_display().lower()}",
         },
     )
     violation_refresh_status(violation=violation)
@@ -500,6 +519,7 @@ def comment_add(*, violation_id: int, by, body: str) -> Comment:
             "comment_id": comment.pk,
             "excerpt": body[:200],
             "mentions": [u.email for u in mentions],
+            "summary": "“" + (body[:140] + ("…" if len(body) > 140 else "")) + "”",
         },
     )
     if mentions:

@@ -38,6 +38,12 @@ def outcome_info(appeal: Appeal, form: Any = None) -> dict[str, Any]:
     return info
 
 
+@register.filter
+def submitted_only(appeals) -> list[Appeal]:
+    """Appeals that left the draft stage (they have, or wait for, a decision)."""
+    return [a for a in appeals or [] if a.status != Appeal.Status.DRAFT]
+
+
 @register.simple_tag
 def escalation_refusal(violation: Violation) -> str:
     return outcomes.escalation_refusal(violation) or ""

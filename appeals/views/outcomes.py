@@ -92,10 +92,13 @@ def outcome_record(request: HttpRequest, appeal_pk: int) -> HttpResponse:
                 form.add_error(_field(form, exc), exc.message)
             else:
                 messages.success(request, f"Outcome recorded: {appeal.get_status_display().lower()}.")
+                target = case_url(appeal.violation_id, f"appeal-{appeal.pk}")
                 if request.htmx:
-                    ctx = {"appeal": appeal, "membership": request.membership, "outcome_form": None}
-                    return render(request, "appeals/outcomes/outcome.html#block", ctx)
-                return redirect(case_url(appeal.violation_id, f"appeal-{appeal.pk}"))
+                    # The whole case changes (status, timeline, escalation and follow-up options): reload it.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target
+                    return response
+                return redirect(target)
     else:
         form = OutcomeForm(initial={"version": appeal.version}, appeal=appeal)
     ctx = {"appeal": appeal, "outcome_form": form, "conflict": conflict, "membership": request.membership}
@@ -232,9 +235,9 @@ def comment_list(request: HttpRequest, violation_pk: int) -> HttpResponse:
 urlpatterns = [
     path("appeals/<int:appeal_pk>/outcome/", outcome_record, name="outcome_record"),
     path("appeals/<int:appeal_pk>/follow-up/", appeal_follow_up, name="appeal_follow_up"),
-    path("cases/<int:violation_pk>/escalations/new/", escalation_create, name="escalation_create"),
+    path("violations/<int:violation_pk>/escalations/new/", escalation_create, name="escalation_create"),
     path("escalations/<int:escalation_pk>/answer/", escalation_answer, name="escalation_answer"),
-    path("cases/<int:violation_pk>/escalation-packet/", escalation_packet, name="escalation_packet"),
-    path("cases/<int:violation_pk>/escalation-packet.zip", escalation_packet_zip, name="escalation_packet_zip"),
-    path("cases/<int:violation_pk>/comments/", comment_list, name="comments"),
+    path("violations/<int:violation_pk>/escalation-packet/", escalation_packet, name="escalation_packet"),
+    path("violations/<int:violation_pk>/escalation-packet.zip", escalation_packet_zip, name="escalation_packet_zip"),
+    path("violations/<int:violation_pk>/comments/", comment_list, name="comments"),
 ]
