@@ -214,7 +214,9 @@ def appeal_save_step(*, appeal_id: int, step: int, data: dict[str, Any], by, ver
 
 def _check_submittable(appeal: Appeal) -> list[str]:
     """Problems that block submission (readiness findings only warn). Follow-up rules add theirs here."""
-    problems = []
+    from appeals.services.outcomes import follow_up_problems  # follow-up rules (round 2+) live with outcomes
+
+    problems = list(follow_up_problems(appeal))
     if not appeal.desired_outcome.strip():
         problems.append("State the outcome you want (step 1) before marking the appeal submitted.")
     limit = appeal.organization.appeal_char_limit

@@ -426,6 +426,8 @@ def checklist_delete(request: HttpRequest, checklist_pk: int) -> HttpResponse:
 urlpatterns = [
     path("violations/<int:violation_pk>/appeals/start/", appeal_start, name="appeal_start"),
     path("appeals/<int:appeal_pk>/", appeal_open, name="appeal_open"),
+    # Same route under the name other features look the builder up by (outcomes' follow-up redirect).
+    path("appeals/<int:appeal_pk>/", appeal_open, name="builder"),
     path("appeals/<int:appeal_pk>/step/<int:step>/", appeal_step, name="appeal_step"),
     path("appeals/<int:appeal_pk>/evidence/", evidence_upload, name="evidence_upload"),
     path("appeals/<int:appeal_pk>/download/", appeal_download, name="appeal_download"),
