@@ -223,9 +223,6 @@ def _check_submittable(appeal: Appeal) -> list[str]:
     length = len(appeal_compose_text(appeal))
     if limit and length > limit:
         problems.append(f"The final text has {length} characters; the platform accepts {limit}. Shorten it first.")
-    from appeals.services.outcomes import follow_up_problems  # follow-ups: new evidence, round limit, window
-
-    problems += follow_up_problems(appeal)
     return problems
 
 
