@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date as date_type
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ from django.utils.timezone import now
 
 from core.emails import email_send
 from core.models import ClosedDate, Invitation, Membership, Organization, Role, User, hash_secret, new_secret
+
+logger = logging.getLogger(__name__)
 
 
 def unique_slug(name: str) -> str:
@@ -95,7 +98,15 @@ def invitation_create(*, organization: Organization, email: str, role: str, invi
         "expires_at": invitation.expires_at,
         "valid_days": INVITATION_VALID_DAYS,
     }
-    transaction.on_commit(lambda: email_send(name="invitation", to=[email], context=context))
+    # Sent inside the transaction on purpose: the raw token exists only in this email, so an
+    # invitation whose email failed is useless; rolling it back lets the owner simply retry.
+    try:
+        email_send(name="invitation", to=[email], context=context)
+    except Exception as exc:
+        logger.warning("Invitation email to %s failed: %s", email, exc)
+        raise _service_error(
+            "The invitation email could not be sent. Check the address and try again in a moment.", field="email"
+        ) from exc
     return invitation
 
 

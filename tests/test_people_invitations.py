@@ -231,3 +231,23 @@ def test_outsider_gets_404_on_member_objects(outsider_client, owner, org):
     assert outsider_client.post(f"/settings/invitations/{invitation.pk}/revoke/").status_code == 404
     target.refresh_from_db()
     assert target.role == Role.OWNER
+
+
+def test_smtp_failure_is_a_field_error_and_saves_nothing(owner_client, org, settings):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 2},
+        }
+    }
+    response = owner_client.post("/settings/members/", {"email": "new@acme.test", "role": Role.MEMBER})
+    assert response.status_code == 400
+    assert b'id="id_email_error"' in response.content
+    assert b"could not be sent" in response.content
+    assert b'value="new@acme.test"' in response.content
+    assert not Invitation.objects.filter(organization=org).exists()
