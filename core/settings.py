@@ -157,6 +157,8 @@ STORAGES = {
 
 EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 EVIDENCE_MAX_APPEAL_BYTES = env.int("EVIDENCE_MAX_APPEAL_BYTES", default=100 * 1024 * 1024)
+# Images with more pixels are refused as possible decompression bombs (appeals.services.evidence).
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=50_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
