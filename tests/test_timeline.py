@@ -217,3 +217,20 @@ def test_whole_life_of_a_case_is_on_the_timeline(
     violation.refresh_from_db()
     assert violation.status == CaseStatus.DRAFT
     assert any("mentioned you" in m.subject for m in mailoutbox)
+
+
+def test_every_domain_admin_page_opens(admin_client, entry, shop, member):
+    from django.contrib import admin
+
+    from tests.outcomes_helpers import make_evidence, submitted_appeal
+
+    appeal = submitted_appeal(shop)
+    make_evidence(appeal, b"admin evidence")
+    for model, _model_admin in admin.site._registry.items():
+        if model._meta.app_label != "appeals":
+            continue
+        name = f"admin:appeals_{model._meta.model_name}"
+        assert admin_client.get(reverse(f"{name}_changelist")).status_code == 200, name
+        row = model._default_manager.first()
+        if row is not None:
+            assert admin_client.get(reverse(f"{name}_change", args=[row.pk])).status_code == 200, name
