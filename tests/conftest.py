@@ -28,6 +28,24 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"needs {marker}: {how}"))
 
 
+def _skipped_count(config) -> int:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return len(reporter.stats.get("skipped", [])) if reporter is not None else 0
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """CI (CI_FAIL_ON_SKIP=1): a skipped test fails the run, since every service is there (xdist: controller only)."""
+    if os.environ.get("CI_FAIL_ON_SKIP") != "1" or hasattr(session.config, "workerinput"):
+        return
+    if _skipped_count(session.config) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if os.environ.get("CI_FAIL_ON_SKIP") == "1" and (skipped := _skipped_count(config)):
+        terminalreporter.write_line(f"CI_FAIL_ON_SKIP=1: {skipped} test(s) skipped, so this run fails.", red=True)
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Acme Shop", slug="acme")

@@ -38,7 +38,7 @@ def test_healthz_503_fast_when_redis_is_down(client, settings):
     response = client.get(URL)
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "broker": "error"}
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10, "a dead broker must not hang the probe"
 
 
 @pytest.mark.django_db
