@@ -170,8 +170,11 @@ def _notice_q(low: int, high: int | None) -> Q:
     return q
 
 
-def _dimension_q(dimension: str, key: str) -> Q | None:
-    """The Q for one band of one fixed dimension (needs ev_count / notice_delta annotations)."""
+def _dimension_q(dimension: str, key: str, *, grouped: bool = False) -> Q | None:
+    """The Q for one band of one fixed dimension (needs ev_count / notice_delta annotations).
+
+    grouped: the queryset carries per-appeal evidence counts by type (ev_image, ...) from a GROUP BY.
+    """
     if dimension == "round":
         return {"first": Q(round=1), "follow_up": Q(round__gte=2)}.get(key)
     if dimension == "ev_band":
@@ -189,6 +192,8 @@ def _dimension_q(dimension: str, key: str) -> Q | None:
             if k == key:
                 return _notice_q(low, high)
     if dimension == "ev_type" and key in EVIDENCE_TYPE_LABELS:
+        if grouped:
+            return Q(**{f"ev_{key}__gt": 0})
         return Q(Exists(Evidence.objects.filter(appeal=OuterRef("pk"), category=key)))
     return None
 
@@ -198,6 +203,8 @@ FIXED_DIMENSIONS: dict[str, list[tuple[str, str]]] = {
     "ev_band": [(k, label) for k, label, _, _ in stats.EVIDENCE_BANDS],
     "readiness": [(k, label) for k, label, _, _ in stats.READINESS_BANDS] + [stats.READINESS_NOT_SCORED],
     "notice": [(k, label) for k, label, _, _ in stats.NOTICE_BANDS],
+    # An appeal counts once in each evidence type it has.
+    "ev_type": list(Evidence.Category.choices),
 }
 
 
@@ -350,13 +357,19 @@ def analytics_dashboard(
     base = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), **filters.params()}
     decided = decided_appeals(organization, start, end, filters)
 
-    # 1. One pass over the range for the overall figure and every fixed band (round, evidence count,
-    #    readiness, notice to submission): conditional counts, no GROUP BY.
+    # 1. One pass over the range for the overall figure and every fixed band (round, evidence count and
+    #    type, readiness, notice to submission): an inner GROUP BY appeal counts its evidence (a join, not a
+    #    correlated subquery per band), the outer query takes conditional counts of those rows.
     aggregates: dict[str, Count] = _rate_aggregates("all", None)
     for dimension, choices in FIXED_DIMENSIONS.items():
         for key, _label in choices:
-            aggregates.update(_rate_aggregates(f"{dimension}_{key}", _dimension_q(dimension, key)))
-    totals = decided.annotate(ev_count=_evidence_count(), notice_delta=_notice_delta(tz)).aggregate(**aggregates)
+            aggregates.update(_rate_aggregates(f"{dimension}_{key}", _dimension_q(dimension, key, grouped=True)))
+    per_appeal = decided.annotate(
+        ev_count=Count("evidence"),
+        notice_delta=_notice_delta(tz),
+        **{f"ev_{c}": Count("evidence", filter=Q(evidence__category=c)) for c in EVIDENCE_TYPE_LABELS},
+    )
+    totals = per_appeal.aggregate(**aggregates)
     overall = _rate_from(totals, "all")
     breakdowns: dict[str, list[dict[str, Any]]] = {}
     for dimension, choices in FIXED_DIMENSIONS.items():
@@ -368,66 +381,58 @@ def analytics_dashboard(
 
     rate_aggs = {"n": Count("id"), **{k.split("__")[1]: v for k, v in _rate_aggregates("x", None).items()}}
 
-    # 2. Grouped breakdowns: one GROUP BY each.
-    def grouped(field: str, *extra: str) -> list[dict[str, Any]]:
-        return list(decided.values(field, *extra).annotate(**rate_aggs).order_by("-n", field))
+    # 2. Kind, policy, account and assignee: one GROUP BY over the four columns (one join instead of four),
+    #    summed per column here. Each group is a distinct (kind, policy, account, assignee) of the range.
+    cells = list(
+        decided.values(
+            "violation__kind",
+            "violation__policy",
+            "violation__account_id",
+            "violation__account__name",
+            "violation__assignee_id",
+            "violation__assignee__full_name",
+            "violation__assignee__email",
+        ).annotate(**rate_aggs)
+    )
 
-    breakdowns["kind"] = [
-        {
-            "key": r["violation__kind"],
-            "label": KIND_LABELS.get(r["violation__kind"], r["violation__kind"]),
-            "rate": _rate_from(r),
-            "drill": _query(base, kind=r["violation__kind"]),
-        }
-        for r in grouped("violation__kind")
-    ]
-    breakdowns["policy"] = [
-        {
-            "key": r["violation__policy"],
-            "label": r["violation__policy"] or "(none)",
-            "rate": _rate_from(r),
-            "drill": _query(base, policy=r["violation__policy"]),
-        }
-        for r in grouped("violation__policy")
-    ]
-    breakdowns["account"] = [
-        {
-            "key": r["violation__account_id"],
-            "label": r["violation__account__name"],
-            "rate": _rate_from(r),
-            "drill": _query(base, account=r["violation__account_id"]),
-        }
-        for r in grouped("violation__account_id", "violation__account__name")
-    ]
-    breakdowns["assignee"] = [
-        {
-            "key": r["violation__assignee_id"] or "none",
-            "label": (r["violation__assignee__full_name"] or r["violation__assignee__email"] or "Unassigned"),
-            "rate": _rate_from(r),
-            "drill": _query(base, assignee=r["violation__assignee_id"] or "none"),
-        }
-        for r in grouped("violation__assignee_id", "violation__assignee__full_name", "violation__assignee__email")
-    ]
-    # An appeal counts once in each evidence type it has.
-    type_rows = {
-        r["evidence__category"]: r
-        for r in decided.filter(evidence__category__isnull=False)
-        .values("evidence__category")
-        .annotate(
-            n=Count("id", distinct=True),
-            rev=Count("id", distinct=True, filter=Q(status=Appeal.Status.REVERSED)),
-            part=Count("id", distinct=True, filter=Q(status=Appeal.Status.PARTIALLY_REVERSED)),
-        )
-    }
-    breakdowns["ev_type"] = [
-        {
-            "key": key,
-            "label": label,
-            "rate": _rate_from(type_rows.get(key, {"n": 0, "rev": 0, "part": 0})),
-            "drill": _query(base, ev_type=key),
-        }
-        for key, label in Evidence.Category.choices
-    ]
+    def rollup(key_of, label_of, drill_of) -> list[dict[str, Any]]:
+        sums: dict[Any, list[int]] = {}
+        labels: dict[Any, str] = {}
+        for cell in cells:
+            key = key_of(cell)
+            total = sums.setdefault(key, [0, 0, 0])
+            total[0] += cell["n"]
+            total[1] += cell["rev"]
+            total[2] += cell["part"]
+            labels[key] = label_of(cell)
+        rows = [
+            {
+                "key": key,
+                "label": labels[key],
+                "rate": stats.Rate(decided=n, reversed=rev, partial=part),
+                "drill": _query(base, **drill_of(key)),
+            }
+            for key, (n, rev, part) in sums.items()
+        ]
+        rows.sort(key=lambda r: (-r["rate"].decided, str(r["label"]).lower()))
+        return rows
+
+    breakdowns["kind"] = rollup(
+        lambda c: c["violation__kind"],
+        lambda c: KIND_LABELS.get(c["violation__kind"], c["violation__kind"]),
+        lambda k: {"kind": k},
+    )
+    breakdowns["policy"] = rollup(
+        lambda c: c["violation__policy"], lambda c: c["violation__policy"] or "(none)", lambda k: {"policy": k}
+    )
+    breakdowns["account"] = rollup(
+        lambda c: c["violation__account_id"], lambda c: c["violation__account__name"], lambda k: {"account": k}
+    )
+    breakdowns["assignee"] = rollup(
+        lambda c: c["violation__assignee_id"] or "none",
+        lambda c: c["violation__assignee__full_name"] or c["violation__assignee__email"] or "Unassigned",
+        lambda k: {"assignee": k},
+    )
 
     # Success rate per period (trend line).
     trend_rows = {
@@ -487,23 +492,26 @@ def analytics_dashboard(
 
     # 6. Penalty points outstanding per shop: not cleared and not yet expired.
     expiry_start = now - timedelta(days=organization.penalty_point_expiry_days)
-    accounts = Account.objects.filter(organization=organization)
-    if filters.account:
-        accounts = accounts.filter(pk=filters.account)
-    points_filter = Q(violations__points_cleared=False, violations__enforced_at__gte=expiry_start)
-    if filters.kind:
-        points_filter &= Q(violations__kind=filters.kind)
-    if filters.policy:
-        points_filter &= Q(violations__policy=filters.policy)
-    penalty_points = list(
-        accounts.annotate(
-            points=Sum("violations__penalty_points", filter=points_filter),
-            cases=Count("violations", filter=points_filter & Q(violations__penalty_points__gt=0)),
-        )
-        .filter(points__gt=0)
-        .order_by("-points", "name")
-        .values("id", "name", "external_id", "kind", "points", "cases")
+    # From the violation side, so the (organization, enforced_at) index bounds the scan to the expiry window.
+    points_qs = _filter_violations(
+        Violation.objects.filter(
+            organization=organization, enforced_at__gte=expiry_start, points_cleared=False, penalty_points__gt=0
+        ),
+        AnalyticsFilters(account=filters.account, kind=filters.kind, policy=filters.policy),
     )
+    penalty_points = [
+        {
+            "id": r["account_id"],
+            "name": r["account__name"],
+            "external_id": r["account__external_id"],
+            "kind": r["account__kind"],
+            "points": r["points"],
+            "cases": r["cases"],
+        }
+        for r in points_qs.values("account_id", "account__name", "account__external_id", "account__kind")
+        .annotate(points=Sum("penalty_points"), cases=Count("id"))
+        .order_by("-points", "account__name")
+    ]
 
     return {
         "date_from": date_from,
