@@ -83,3 +83,24 @@ def test_production_healthz_is_served_over_http_while_pages_redirect_to_https(tm
     assert healthz == "200", "load balancers probe over plain http"
     assert home == "301", "every other page is redirected to https"
     assert wrong_host == "400", "ALLOWED_HOSTS is enforced"
+
+
+PAGES_OVER_HTTPS = """
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="appeals.example.com", HTTP_X_FORWARDED_PROTO="https")
+for url in ("/login/", "/signup/"):
+    response = client.get(url)
+    print(url, response.status_code)
+"""
+
+
+def test_production_static_files_collect_and_pages_render_with_the_manifest(tmp_path):
+    env = production_env(tmp_path)
+    collect = run(["manage.py", "collectstatic", "--noinput"], env)
+    assert collect.returncode == 0, collect.stderr
+    assert (tmp_path / "var" / "static" / "staticfiles.json").exists()
+    pages = run(["-c", PAGES_OVER_HTTPS], env)
+    assert pages.returncode == 0, pages.stderr
+    assert pages.stdout.split() == ["/login/", "200", "/signup/", "200"], pages.stdout + pages.stderr
