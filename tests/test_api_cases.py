@@ -191,3 +191,10 @@ def test_import_applies_then_is_idempotent(api, shop):
     assert (first["applied"], first["created"]) == (True, 1)
     second = api.upload("/violations/import", "v.csv", CSV_OK).json()
     assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 1)
+
+
+def test_multipart_without_boundary_is_400(client, member, org):
+    headers = {"HTTP_AUTHORIZATION": "Bearer " + api_token_create(user=member, organization=org, name="x")[1]}
+    response = client.generic("POST", "/api/v1/violations/import", b"", content_type="multipart/form-data", **headers)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"

@@ -23,8 +23,8 @@ class OrganizationOut(Schema):
     holiday_country: str
     holiday_subdivision: str
     working_days: list[int]
-    opens_at: time
-    closes_at: time
+    opens_at: str = Field(..., pattern=r"^\d{2}:\d{2}$", description="Local opening time, HH:MM")
+    closes_at: str = Field(..., pattern=r"^\d{2}:\d{2}$", description="Local closing time, HH:MM")
     closed_dates: list[date]
     review_business_days: int
     appeal_window_days: int
@@ -40,6 +40,8 @@ def organization_out(request: HttpRequest) -> dict:
     org = request.organization  # type: ignore[attr-defined]
     return {
         **{field: getattr(org, field) for field in OrganizationOut.model_fields if hasattr(org, field)},
+        "opens_at": org.opens_at.strftime("%H:%M"),
+        "closes_at": org.closes_at.strftime("%H:%M"),
         "closed_dates": list(org.closed_dates.values_list("date", flat=True)),
         "role": request.membership.role,  # type: ignore[attr-defined]
     }
@@ -57,8 +59,8 @@ class OrganizationPatch(Schema):
     holiday_country: str | None = Field(None, min_length=2, max_length=2)
     holiday_subdivision: str | None = Field(None, max_length=10)
     working_days: list[int] | None = Field(None, min_length=1, max_length=7)
-    opens_at: time | None = None
-    closes_at: time | None = None
+    opens_at: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
+    closes_at: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
     closed_dates: list[date] | None = Field(None, max_length=1000)
     review_business_days: int | None = Field(None, ge=1, le=60)
     appeal_window_days: int | None = Field(None, ge=1, le=365)
@@ -74,6 +76,9 @@ def organization_patch(request: HttpRequest, payload: OrganizationPatch):
     require_role(request, Role.OWNER)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     closed_dates = changes.pop("closed_dates", None)
+    for name in ("opens_at", "closes_at"):
+        if name in changes:
+            changes[name] = time.fromisoformat(changes[name])
     if "working_days" in changes and any(day not in range(1, 8) for day in changes["working_days"]):
         raise ApiProblem(
             400, "invalid", "Working days are ISO weekday numbers 1 (Monday) to 7 (Sunday).", "working_days"

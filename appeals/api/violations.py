@@ -101,7 +101,7 @@ class ViolationFilters(Schema):
 class ImportReport(Schema):
     code: str
     message: str
-    applied: bool
+    applied: bool = False
     created: int = 0
     updated: int = 0
     unchanged: int = 0
