@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -406,38 +406,97 @@ def send_after_for(*, user: User, calendar: BusinessCalendar, deadline: datetime
     return later
 
 
-def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[Reminder]:
+_COLUMNS = (
+    "organization_id",
+    "kind",
+    "subject_key",
+    "violation_id",
+    "appeal_id",
+    "ticket_id",
+    "escalation_id",
+    "account_id",
+    "recipient_id",
+    "deadline",
+    "send_after",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+)
+
+
+def _already_recorded(dues: list[_Due]) -> set[tuple[str, str, int, datetime]]:
+    """Keys of rows earlier sweeps made (unique index reminder_exactly_once: kind, subject_key, ...)."""
+    if not dues:
+        return set()
+    found: set[tuple[str, str, int, datetime]] = set()
+    keys = sorted({d.subject_key for d in dues})
+    for i in range(0, len(keys), 5000):
+        found.update(
+            Reminder.objects.filter(kind__in={d.kind for d in dues}, subject_key__in=keys[i : i + 5000])
+            .values_list("kind", "subject_key", "recipient_id", "deadline")
+            .order_by()
+        )
+    return found
+
+
+def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
+    """New reminder rows (as tuples of _COLUMNS) for every recipient of every due deadline."""
     recipients = _recipients(dues)
     user_ids = set().union(*recipients.values()) if recipients else set()
     users = User.objects.filter(id__in=user_ids, reminder_emails=True, is_active=True).only(
         "id", "timezone", "email_mode", "digest_hour"
     )
     users_by_id = {u.id: u for u in users}
-    rows: list[Reminder] = []
+    done = _already_recorded(dues)
+    rows: list[tuple] = []
     for d in dues:
         for user_id in sorted(recipients.get(d.recipients_of, ())):
             user = users_by_id.get(user_id)
-            if user is None:
+            if user is None or (d.kind, d.subject_key, user_id, d.deadline) in done:
                 continue
+            send_after = send_after_for(
+                user=user, calendar=cals.get(d.organization_id, user.timezone), deadline=d.deadline, now=now
+            )
             rows.append(
-                Reminder(
-                    organization_id=d.organization_id,
-                    kind=d.kind,
-                    subject_key=d.subject_key,
-                    violation_id=d.violation_id,
-                    appeal_id=d.appeal_id,
-                    ticket_id=d.ticket_id,
-                    escalation_id=d.escalation_id,
-                    account_id=d.account_id,
-                    recipient_id=user_id,
-                    deadline=d.deadline,
-                    send_after=send_after_for(
-                        user=user, calendar=cals.get(d.organization_id, user.timezone), deadline=d.deadline, now=now
-                    ),
-                    created_at=now,
+                (
+                    d.organization_id,
+                    d.kind,
+                    d.subject_key,
+                    d.violation_id,
+                    d.appeal_id,
+                    d.ticket_id,
+                    d.escalation_id,
+                    d.account_id,
+                    user_id,
+                    d.deadline,
+                    send_after,
+                    Reminder.Status.PENDING.value,
+                    0,
+                    "",
+                    now,
                 )
             )
     return rows
+
+
+def _insert(rows: list[tuple]) -> int:
+    """Multi-row INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a row another sweep made wins.
+
+    Raw SQL instead of bulk_create: building 1,000 model instances cost more than the query itself.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    dt_positions = {_COLUMNS.index(c) for c in ("deadline", "send_after", "created_at")}
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 500):
+            batch = rows[i : i + 500]
+            params = [adapt(v) if j in dt_positions else v for row in batch for j, v in enumerate(row)]
+            values = ", ".join([one] * len(batch))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
+    return len(rows)
 
 
 # --- step 3: enqueue ------------------------------------------------------------------------------------------------
@@ -501,11 +560,11 @@ def reminders_sweep(*, now: datetime | None = None, enqueue: bool = True) -> dic
     dues = [d for rule in RULES for d in rule(now, cals)]
     rows = _rows(dues, now, cals)
     with transaction.atomic():
-        Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        _insert(rows)
         singles, digest_users = reminders_due_for_sending(now)
         if enqueue:
             transaction.on_commit(lambda: _enqueue_all(singles, digest_users))
-    return {"deadlines": len(dues), "candidates": len(rows), "to_send": len(singles), "digests": len(digest_users)}
+    return {"deadlines": len(dues), "new_rows": len(rows), "to_send": len(singles), "digests": len(digest_users)}
 
 
 def reminders_sweep_soon() -> bool:
