@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from appeals.api import accounts, appeals, organization, tickets, violations
+from appeals.api import accounts, analytics, appeals, organization, tickets, violations
 from appeals.api.base import BearerToken, install_error_handlers, throttles
 
 api = NinjaAPI(
@@ -25,3 +25,4 @@ api.add_router("/", accounts.router)
 api.add_router("/", violations.router)
 api.add_router("/", tickets.router)
 api.add_router("/", appeals.router)
+api.add_router("/", analytics.router)
