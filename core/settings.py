@@ -206,6 +206,8 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Broadcast/control messages too; kombu would otherwise write ./control in the working folder.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -284,5 +286,6 @@ for _folder in (
     EMAIL_OUTBOX_DIR,
     CELERY_BROKER_DIR / "queue",
     CELERY_BROKER_DIR / "processed",
+    CELERY_BROKER_DIR / "control",
 ):
     Path(_folder).mkdir(parents=True, exist_ok=True)
