@@ -509,3 +509,17 @@ def test_retry_delay_is_capped_below_the_visibility_timeout(settings):
         reminders.retry_delay(n) <= settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
         for n in range(1, 30)
     )
+
+
+def test_two_sweeps_at_once_insert_once(case, assignee, member):
+    """Sweep A computed its rows before sweep B inserted them: A's insert hits the unique key and is ignored."""
+    Watch.objects.create(user=member, violation=case)
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    now = ny(2026, 11, 25, 10, 0)
+    cals = reminders._Calendars()
+    dues = [d for rule in reminders.RULES for d in rule(now, cals)]
+    rows_of_a = reminders._rows(dues, now, cals)
+    with time_machine.travel(now, tick=False):
+        reminders.reminders_sweep(enqueue=False)  # sweep B
+    assert reminders._insert(rows_of_a) == 2  # attempted, and ignored
+    assert Reminder.objects.count() == 2
