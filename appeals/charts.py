@@ -28,19 +28,21 @@ class Series:
     values: Sequence[float | None]
 
 
-def _nice_max(value: float) -> float:
-    """A round axis maximum at or above value (1, 2, 5 × 10^k)."""
+def _nice_max(value: float, divisions: int = 4) -> float:
+    """A round axis maximum at or above value whose `divisions` ticks are whole numbers of 1, 2 or 5 × 10^k."""
     if value <= 0:
-        return 1
+        return divisions
+    raw_step = value / divisions
     magnitude = 1.0
-    while magnitude * 10 <= value:
+    while magnitude * 10 <= raw_step:
         magnitude *= 10
-    while magnitude > value:
-        magnitude /= 10
-    for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+    step = magnitude
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude >= raw_step:
+            step = factor * magnitude
+            break
+    step = max(step, 1.0)
+    return step * divisions
 
 
 def _fmt(x: float) -> str:
@@ -51,10 +53,10 @@ def _frame(labels: Sequence[str], top: float, *, percent: bool = False) -> list[
     """Axes, three horizontal guides with values, and at most ~8 x labels."""
     parts = []
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
-    for i in range(4):
-        value = top * i / 3
-        y = PAD_TOP + plot_h - plot_h * i / 3
-        text = f"{value * 100:.0f}%" if percent else _fmt(value)
+    for i in range(5):
+        value = top * i / 4
+        y = PAD_TOP + plot_h - plot_h * i / 4
+        text = f"{value * 100:.0f}%" if percent else f"{value:.0f}"
         parts.append(
             f'<line class="grid-line" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="y-label" x="{PAD_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'

@@ -58,6 +58,15 @@ def test_dashboard_for_manager(manager_client, decided):
     assert "analytics/appeals/?" in html
 
 
+def test_unbound_form_shows_the_default_range(manager_client, org):
+    from appeals.selectors.analytics import default_range
+
+    date_from, date_to = default_range(org)
+    html = manager_client.get(URL).content.decode()
+    assert f'value="{date_from.isoformat()}"' in html
+    assert f'value="{date_to.isoformat()}"' in html
+
+
 def test_owner_sees_it_member_and_viewer_do_not(owner_client, member_client, viewer_client):
     assert owner_client.get(URL).status_code == 200
     assert member_client.get(URL).status_code == 403

@@ -42,6 +42,7 @@ class AnalyticsFilterForm(forms.Form):
         choices = choices or selectors.filter_choices(organization)
         self.fields["account"].choices = [("", "Any account"), *choices["accounts"]]
         self.fields["assignee"].choices = [("", "Anyone"), *choices["assignees"]]
+        self.fields["date_from"].initial, self.fields["date_to"].initial = selectors.default_range(organization)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
