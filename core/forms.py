@@ -57,8 +57,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["full_name", "timezone", "email_mode", "digest_hour", "weekly_summary"]
-        labels = {"email_mode": "Reminder emails", "digest_hour": "Digest hour (your time, 0-23)"}
+        fields = ["full_name", "timezone", "reminder_emails", "email_mode", "digest_hour", "weekly_summary"]
+        labels = {
+            "reminder_emails": "Send me deadline reminder emails",
+            "email_mode": "Reminder emails",
+            "digest_hour": "Digest hour (your time, 0-23)",
+        }
 
     def clean_digest_hour(self) -> int:
         hour = self.cleaned_data["digest_hour"]

@@ -219,3 +219,20 @@ def test_business_days_count_uses_closed_dates(org):
     ClosedDate.objects.create(organization=org, date=date(2026, 11, 24))
     with time_machine.travel(ny(2026, 11, 23, 10, 0), tick=False):
         assert due_phrase(ny(2026, 11, 25, 14, 0), org) == "in 1 business day"
+
+
+def test_reminder_emails_can_be_turned_back_on_in_the_profile(member_client, member):
+    reminders.reminders_unsubscribe(user=member)
+    response = member_client.post(
+        "/profile/",
+        {
+            "full_name": "Mem Ber",
+            "timezone": "America/New_York",
+            "reminder_emails": "on",
+            "email_mode": "digest",
+            "digest_hour": 7,
+        },
+    )
+    assert response.status_code in (200, 302)
+    member.refresh_from_db()
+    assert (member.reminder_emails, member.email_mode, member.digest_hour) == (True, "digest", 7)
