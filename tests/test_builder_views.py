@@ -148,6 +148,12 @@ def test_stale_save_shows_theirs_and_keeps_mine(appeal, member, manager, member_
     assert "Someone else saved this" in text
     assert "Their outcome text" in text and "My outcome text" in text
     assert 'name="version" value="2"' in text  # saving again deliberately keeps mine
+    # With htmx the comparison is swapped in place (htmx does not swap 4xx answers).
+    response = member_client.post(
+        step_url(appeal, 1), {"version": 1, "desired_outcome": "My outcome text"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Their outcome text" in text_of(response) and "My outcome text" in text_of(response)
     response = member_client.post(step_url(appeal, 1), {"version": 2, "desired_outcome": "My outcome text"})
     assert response.status_code == 302
     appeal.refresh_from_db()

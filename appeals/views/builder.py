@@ -93,7 +93,8 @@ def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -
 def _render_step(request: HttpRequest, appeal: Appeal, step: int, status: int = 200, **extra) -> HttpResponse:
     context = _builder_context(request, appeal, step, **extra)
     if request.htmx:
-        response = render(request, "appeals/builder/builder.html#step", context, status=status)
+        # htmx 2 does not swap 4xx answers: the errors and the stale comparison must still show in place.
+        response = render(request, "appeals/builder/builder.html#step", context)
         response["HX-Push-Url"] = _step_url(appeal, step)
         return response
     return render(request, "appeals/builder/builder.html", context, status=status)
@@ -219,7 +220,7 @@ def evidence_caption(request: HttpRequest, evidence_pk: int) -> HttpResponse:
         error = "; ".join(e for errors in form.errors.values() for e in errors)
     if request.htmx:
         context = {"item": evidence, "can_edit": True, "caption_error": error, "saved": not error}
-        return render(request, "appeals/builder/_evidence.html#evidence-item", context, status=422 if error else 200)
+        return render(request, "appeals/builder/_evidence.html#evidence-item", context)
     if error:
         messages.error(request, error)
     else:
