@@ -11,7 +11,7 @@ from typing import Any
 
 import filetype
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -400,124 +400,225 @@ def _batched(rows: Iterable[dict], size: int) -> Iterable[list[dict]]:
         yield batch
 
 
+class _Writer:
+    """Inserts rows given as {attname: value}: COPY on PostgreSQL, bulk_create elsewhere.
+
+    Fields a row does not name get the model's default, computed once, so a field added later with a
+    default keeps working here.
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        template = model()
+        self.defaults = {f.attname: getattr(template, f.attname) for f in self.fields}
+        self.postgres = connection.vendor == "postgresql"
+
+    def insert(self, rows: list[dict[str, Any]], *, with_pk: bool = False) -> None:
+        if not rows:
+            return
+        if not self.postgres:
+            self.model.objects.bulk_create(
+                [self.model(**{**self.defaults, **row}) for row in rows], batch_size=IMPORT_BATCH_SIZE
+            )
+            return
+        from psycopg.types.json import Jsonb
+
+        fields = ([self.model._meta.pk] if with_pk else []) + self.fields
+        json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        attnames = [f.attname for f in fields]
+        defaults = self.defaults
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = []
+                for name in attnames:
+                    value = row[name] if name in row else defaults[name]
+                    if name in json_fields:
+                        value = Jsonb(value)
+                    values.append(value)
+                copy.write_row(values)
+
+    def new_pks(self, count: int) -> list[int] | None:
+        """Ids reserved from the table's sequence (PostgreSQL), so children can be written by COPY too."""
+        if not self.postgres or not count:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [self.model._meta.db_table, self.model._meta.pk.column, count],
+            )
+            return [r[0] for r in cursor.fetchall()]
+
+
+def _values_by_ids(model, columns: list[str], key: str, ids: list[int]) -> Iterable[tuple]:
+    """Rows whose `key` is in ids; on PostgreSQL one array parameter (`= ANY(%s)`), not thousands of them."""
+    if connection.vendor != "postgresql":
+        yield from model.objects.filter(**{f"{key}__in": ids}).values_list(*columns)
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM {table} WHERE {connection.ops.quote_name(key)} = ANY(%s)", [ids])
+        yield from cursor.fetchall()
+
+
 def _import_batch(
-    *, organization: Organization, batch: list[dict], by, dry_run: bool, result: ImportResult, keep_actions: bool
+    *,
+    organization: Organization,
+    batch: list[dict],
+    by,
+    dry_run: bool,
+    result: ImportResult,
+    keep_actions: bool,
+    writers: dict[str, _Writer],
+    appeal_by_cache: dict[tuple[date, str], datetime],
+    known: dict[tuple[int, str], int],
 ) -> None:
     calendar = BusinessCalendar(timezone=organization.timezone)
+    tz = calendar.tz
     now = timezone.now()
     actor_id = by.pk if getattr(by, "is_authenticated", False) else None
-    keys = {(r["account_id"], r["reference"]) for r in batch}
-    existing = {
-        (v.account_id, v.reference): v
-        for v in Violation.objects.filter(
-            organization=organization,
-            account_id__in={k[0] for k in keys},
-            reference__in={k[1] for k in keys},
-        ).only("pk", "account_id", "reference", "version", "appeal_by", *_COMPARED)
-    }
-    existing_items: dict[int, set[tuple[str, str]]] = {v.pk: set() for v in existing.values()}
+
+    def appeal_by(kind: str, enforced_at: datetime) -> datetime:
+        key = (enforced_at.astimezone(tz).date(), kind)
+        if key not in appeal_by_cache:
+            appeal_by_cache[key] = appeal_by_for(
+                organization=organization, kind=kind, enforced_at=enforced_at, calendar=calendar
+            )
+        return appeal_by_cache[key]
+
+    # 1. The cases this batch names, in one query (unique index (account, reference)), as plain tuples.
+    # Full rows only for the cases of this batch that exist (primary-key lookups).
+    existing: dict[tuple[int, str], tuple] = {}
+    wanted_pks = [pk for r in batch if (pk := known.get((r["account_id"], r["reference"]))) is not None]
+    if wanted_pks:
+        for values in _values_by_ids(
+            Violation, ["account_id", "reference", "id", "version", *_COMPARED], "id", wanted_pks
+        ):
+            existing[(values[0], values[1])] = values
+    existing_items: dict[int, set[tuple[str, str]]] = {v[2]: set() for v in existing.values()}
     if existing:
-        for vid, kind, value in ViolationItem.objects.filter(violation_id__in=list(existing_items)).values_list(
-            "violation_id", "kind", "value"
+        for vid, kind, value in _values_by_ids(
+            ViolationItem, ["violation_id", "kind", "value"], "violation_id", list(existing_items)
         ):
             existing_items[vid].add((kind, value))
 
-    to_create: list[tuple[Violation, dict]] = []
-    to_update: list[Violation] = []
-    items_replaced: list[tuple[Violation, dict]] = []
+    # 2. Compare each row with what is stored.
+    to_create: list[dict] = []
+    to_update: list[tuple[Violation, list[str]]] = []
+    items_replaced: list[tuple[int, dict]] = []
     for row in batch:
         enforced_at = datetime.fromisoformat(row["enforced_at"])
-        wanted = {
-            "kind": row["kind"],
-            "policy": row["policy"],
-            "action": row["action"],
-            "enforced_at": enforced_at,
-            "penalty_points": row["penalty_points"],
-            "notice": row["notice"],
-        }
+        wanted = (row["kind"], row["policy"], row["action"], enforced_at, row["penalty_points"], row["notice"])
         wanted_items = {(kind, value) for kind, values in row["items"].items() for value in values}
         current = existing.get((row["account_id"], row["reference"]))
         if current is None:
             action = "create"
             result.created += 1
-            to_create.append(
-                (
-                    Violation(
-                        organization=organization,
-                        account_id=row["account_id"],
-                        reference=row["reference"],
-                        appeal_by=appeal_by_for(
-                            organization=organization, kind=row["kind"], enforced_at=enforced_at, calendar=calendar
-                        ),
-                        created_by_id=actor_id,
-                        created_at=now,
-                        **wanted,
-                    ),
-                    row,
-                )
-            )
+            to_create.append(row)
         else:
-            fields_changed = [name for name, value in wanted.items() if getattr(current, name) != value]
-            items_changed = wanted_items != existing_items[current.pk]
+            fields_changed = [name for name, old, new in zip(_COMPARED, current[4:], wanted, strict=True) if old != new]
+            items_changed = wanted_items != existing_items[current[2]]
             if not fields_changed and not items_changed:
                 action = "unchanged"
                 result.unchanged += 1
             else:
                 action = "update"
                 result.updated += 1
-                for name in fields_changed:
-                    setattr(current, name, wanted[name])
-                if "kind" in fields_changed or "enforced_at" in fields_changed:
-                    current.appeal_by = appeal_by_for(
-                        organization=organization, kind=current.kind, enforced_at=current.enforced_at, calendar=calendar
-                    )
-                current.version += 1
-                current.updated_at = now
-                current._changed = fields_changed + (["affected IDs"] if items_changed else [])  # type: ignore[attr-defined]
-                to_update.append(current)
+                violation = Violation(
+                    pk=current[2],
+                    organization_id=organization.pk,
+                    account_id=row["account_id"],
+                    reference=row["reference"],
+                    version=current[3] + 1,
+                    updated_at=now,
+                    appeal_by=appeal_by(row["kind"], enforced_at),
+                    **dict(zip(_COMPARED, wanted, strict=True)),
+                )
+                to_update.append((violation, fields_changed + (["affected IDs"] if items_changed else [])))
                 if items_changed:
-                    items_replaced.append((current, row))
+                    items_replaced.append((current[2], row))
         if keep_actions:
             result.actions[row["line"]] = action
     if dry_run:
         return
 
-    created = Violation.objects.bulk_create([v for v, _ in to_create], batch_size=IMPORT_BATCH_SIZE)
+    # 3. Write: new cases (ids reserved first on PostgreSQL), changed cases, their IDs, timeline entries.
+    created_ids: list[int] = []
+    if to_create:
+        pks = writers["violation"].new_pks(len(to_create))
+        new_rows = []
+        for i, row in enumerate(to_create):
+            enforced_at = datetime.fromisoformat(row["enforced_at"])
+            new_row = {
+                "organization_id": organization.pk,
+                "account_id": row["account_id"],
+                "reference": row["reference"],
+                "kind": row["kind"],
+                "policy": row["policy"],
+                "action": row["action"],
+                "enforced_at": enforced_at,
+                "notice": row["notice"],
+                "penalty_points": row["penalty_points"],
+                "appeal_by": appeal_by(row["kind"], enforced_at),
+                "created_by_id": actor_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            if pks is not None:
+                new_row["id"] = pks[i]
+            new_rows.append(new_row)
+        writers["violation"].insert(new_rows, with_pk=pks is not None)
+        if pks is None:
+            lookup = {
+                (account_id, reference): pk
+                for account_id, reference, pk in Violation.objects.filter(
+                    organization=organization, reference__in=[r["reference"] for r in to_create]
+                ).values_list("account_id", "reference", "pk")
+            }
+            pks = [lookup[(r["account_id"], r["reference"])] for r in to_create]
+        created_ids = pks
+        known.update(((r["account_id"], r["reference"]), pk) for r, pk in zip(to_create, pks, strict=True))
     if to_update:
         Violation.objects.bulk_update(
-            to_update, [*_COMPARED, "appeal_by", "version", "updated_at"], batch_size=IMPORT_BATCH_SIZE
+            [v for v, _ in to_update], [*_COMPARED, "appeal_by", "version", "updated_at"], batch_size=IMPORT_BATCH_SIZE
         )
     if items_replaced:
-        ViolationItem.objects.filter(violation_id__in=[v.pk for v, _ in items_replaced]).delete()
-    new_items = [
-        ViolationItem(violation_id=v.pk, organization_id=organization.pk, kind=kind, value=value)
-        for v, row in [*zip(created, [r for _, r in to_create], strict=True), *items_replaced]
-        for kind, values in row["items"].items()
-        for value in values
-    ]
-    ViolationItem.objects.bulk_create(new_items, batch_size=5000, ignore_conflicts=True)
-    events = [
-        TimelineEvent(
-            organization_id=organization.pk,
-            violation_id=v.pk,
-            actor_id=actor_id,
-            verb=TimelineVerb.IMPORTED,
-            data={"reference": v.reference},
-            created_at=now,
-        )
-        for v in created
-    ] + [
-        TimelineEvent(
-            organization_id=organization.pk,
-            violation_id=v.pk,
-            actor_id=actor_id,
-            verb=TimelineVerb.EDITED,
-            data={"changed": v._changed, "source": "import"},
-            created_at=now,  # type: ignore[attr-defined]
-        )
-        for v in to_update
-    ]
-    TimelineEvent.objects.bulk_create(events, batch_size=5000)
+        ViolationItem.objects.filter(violation_id__in=[vid for vid, _ in items_replaced]).delete()
+    writers["item"].insert(
+        [
+            {"violation_id": vid, "organization_id": organization.pk, "kind": kind, "value": value}
+            for vid, row in [*zip(created_ids, to_create, strict=True), *items_replaced]
+            for kind, values in row["items"].items()
+            for value in values
+        ]
+    )
+    writers["event"].insert(
+        [
+            {
+                "organization_id": organization.pk,
+                "violation_id": vid,
+                "actor_id": actor_id,
+                "verb": TimelineVerb.IMPORTED.value,
+                "data": {"reference": row["reference"]},
+                "created_at": now,
+            }
+            for vid, row in zip(created_ids, to_create, strict=True)
+        ]
+        + [
+            {
+                "organization_id": organization.pk,
+                "violation_id": v.pk,
+                "actor_id": actor_id,
+                "verb": TimelineVerb.EDITED.value,
+                "data": {"changed": changed, "source": "import"},
+                "created_at": now,
+            }
+            for v, changed in to_update
+        ]
+    )
 
 
 def violations_import(
@@ -525,16 +626,38 @@ def violations_import(
 ) -> ImportResult:
     """Upsert validated rows (from appeals.imports) by account and reference, in one transaction.
 
-    1. Rows are handled in batches; each batch loads the existing cases it names in one query.
+    1. The organization's existing keys are loaded once; each batch loads the cases it names by id.
     2. Unchanged rows are skipped, so importing the same file twice changes nothing.
-    3. New cases and their IDs are inserted with bulk_create; changed ones with bulk_update.
+    3. New cases, their IDs and timeline entries are inserted with COPY (PostgreSQL) or bulk_create;
+       changed ones with bulk_update.
     With dry_run nothing is written: the result says what would happen (the preview).
     """
     result = ImportResult()
+    writers = {"violation": _Writer(Violation), "item": _Writer(ViolationItem), "event": _Writer(TimelineEvent)}
+    appeal_by_cache: dict[tuple[date, str], datetime] = {}
     with transaction.atomic():
+        # 1. Every case of the organization by (account, reference) → id, in one query; the batches then only
+        #    read the rows they will compare, by primary key (no plan depends on fresh table statistics).
+        known = {
+            (account_id, reference): pk
+            for account_id, reference, pk in Violation.objects.filter(organization=organization)
+            .values_list("account_id", "reference", "pk")
+            .iterator(chunk_size=10000)
+        }
+        account_ids = set(Account.objects.filter(organization=organization).values_list("pk", flat=True))
         for batch in _batched(rows, IMPORT_BATCH_SIZE):
+            if any(r["account_id"] not in account_ids for r in batch):
+                raise ServiceError("A row names an account of another organization; nothing was imported.")
             _import_batch(
-                organization=organization, batch=batch, by=by, dry_run=dry_run, result=result, keep_actions=keep_actions
+                organization=organization,
+                batch=batch,
+                by=by,
+                dry_run=dry_run,
+                result=result,
+                keep_actions=keep_actions,
+                writers=writers,
+                appeal_by_cache=appeal_by_cache,
+                known=known,
             )
     return result
 
