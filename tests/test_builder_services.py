@@ -219,3 +219,40 @@ def test_checklist_defaults_installed_for_new_organizations(member):
     from appeals.defaults import DEFAULT_INSTALLERS
 
     assert checklist_install_defaults in DEFAULT_INSTALLERS
+
+
+def test_follow_up_rules_block_submission(violation, member, org):
+    first = AppealFactory(
+        violation=violation,
+        round=1,
+        status=Appeal.Status.UPHELD,
+        submitted_at=datetime.now(UTC),
+        decided_at=datetime.now(UTC),
+    )
+    second = AppealFactory(
+        violation=violation,
+        round=2,
+        parent=first,
+        status=Appeal.Status.UPHELD,
+        submitted_at=datetime.now(UTC),
+        decided_at=datetime.now(UTC),
+    )
+    third = AppealFactory(violation=violation, round=3, parent=second, desired_outcome=GOOD_OUTCOME)
+    problems = _check_submittable(third)
+    assert any("appeals per violation" in p for p in problems)
+    with pytest.raises(ServiceError, match="Escalate"):
+        appeal_submit(appeal_id=third.pk, by=member)
+
+
+def test_builder_pages_work_for_a_follow_up(violation, member, member_client):
+    first = AppealFactory(
+        violation=violation,
+        round=1,
+        status=Appeal.Status.UPHELD,
+        submitted_at=datetime.now(UTC),
+        decided_at=datetime.now(UTC),
+    )
+    follow_up = AppealFactory(violation=violation, round=2, parent=first, ids={"reference": violation.reference})
+    response = member_client.get(f"/appeals/{follow_up.pk}/step/1/")
+    assert response.status_code == 200
+    assert "Follow-up appeal (round 2)" in response.content.decode()
