@@ -55,13 +55,17 @@ def inbox_for_member(organization: Organization, *, user: User | None = None, no
     violations = Violation.objects.filter(organization=organization)
     closing_q = Q(status__in=OPEN_STATUSES, appeal_by__gte=now, appeal_by__lte=closing_until)
     not_appealed_q = Q(status=CaseStatus.NOT_APPEALED, appeal_by__gt=closing_until)
-    counts = violations.aggregate(
+    # WHERE names both groups, so PostgreSQL reads two ranges of index (organization, status, appeal_by)
+    # instead of every case of the organization.
+    counts = violations.filter(closing_q | not_appealed_q).aggregate(
         closing=Count("pk", filter=closing_q), not_appealed=Count("pk", filter=not_appealed_q)
     )
     reviews = Appeal.objects.filter(organization=organization, status=Appeal.Status.UNDER_REVIEW)
     overdue_q = Q(due_at__lt=now)
     due_q = Q(due_at__gte=now, due_at__lte=due_until)
-    appeal_counts = reviews.aggregate(overdue=Count("pk", filter=overdue_q), due=Count("pk", filter=due_q))
+    appeal_counts = reviews.filter(due_at__lte=due_until).aggregate(
+        overdue=Count("pk", filter=overdue_q), due=Count("pk", filter=due_q)
+    )
 
     def violation_rows(q: Q, count: int) -> list[Violation]:
         if not count:
@@ -123,7 +127,10 @@ def inbox_for_member(organization: Organization, *, user: User | None = None, no
 
 def item_search_subquery(organization: Organization, text: str) -> QuerySet[ViolationItem]:
     """Violation ids with an affected ID equal to or starting with `text` (index (organization, value))."""
-    return ViolationItem.objects.filter(organization=organization, value__startswith=text).values("violation_id")
+    # A range on the indexed column instead of LIKE 'x%', which PostgreSQL can only index under the C collation.
+    return ViolationItem.objects.filter(
+        organization=organization, value__gte=text, value__lt=text + "\U0010ffff", value__startswith=text
+    ).values("violation_id")
 
 
 def search_q(organization: Organization, text: str) -> Q:
