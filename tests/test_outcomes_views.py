@@ -218,3 +218,15 @@ def test_case_page_for_viewer_has_no_write_controls(viewer_client, member, shop)
     outcome_record(appeal_id=appeal.pk, by=member, outcome="upheld", version=1)
     body = _case(viewer_client, appeal.violation).content.decode()
     assert _follow_up_url(appeal) not in body
+
+
+def test_htmx_save_from_the_case_page_refreshes_it(member_client, shop):
+    appeal = submitted_appeal(shop)
+    case = reverse("appeals:case", kwargs={"violation_pk": appeal.violation_id})
+    response = member_client.post(
+        _url(appeal),
+        {"outcome": "upheld", "version": appeal.version},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{case}#appeal-{appeal.pk}"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Refresh"] == "true" and "HX-Redirect" not in response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -54,6 +56,17 @@ def _violation(request: HttpRequest, violation_pk: int) -> Violation:
     return get_scoped_or_404(request, Violation.objects.select_related("account", "organization"), pk=violation_pk)
 
 
+def _htmx_go(request: HttpRequest, target: str) -> HttpResponse:
+    """Full page load after an htmx action; a refresh when only the #anchor would change (no reload otherwise)."""
+    response = HttpResponse(status=204)
+    current = urlsplit(request.htmx.current_url or "")
+    if current.path == urlsplit(target).path:
+        response["HX-Refresh"] = "true"
+    else:
+        response["HX-Redirect"] = target
+    return response
+
+
 def _field(form, exc: ServiceError) -> str | None:
     return exc.field if exc.field in form.fields else None
 
@@ -95,9 +108,7 @@ def outcome_record(request: HttpRequest, appeal_pk: int) -> HttpResponse:
                 target = case_url(appeal.violation_id, f"appeal-{appeal.pk}")
                 if request.htmx:
                     # The whole case changes (status, timeline, escalation and follow-up options): reload it.
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = target
-                    return response
+                    return _htmx_go(request, target)
                 return redirect(target)
     else:
         form = OutcomeForm(initial={"version": appeal.version}, appeal=appeal)
@@ -124,9 +135,7 @@ def appeal_follow_up(request: HttpRequest, appeal_pk: int) -> HttpResponse:
         )
         target = builder_url(follow_up)
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
+        return _htmx_go(request, target)
     return redirect(target)
 
 
