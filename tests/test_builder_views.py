@@ -307,3 +307,20 @@ def test_case_page_appeals_section(violation, member, member_client, viewer_clie
     assert "Under review" in page and "/100" in page
     assert reverse("appeals:appeal_open", kwargs={"appeal_pk": appeal.pk}) in page
     assert "Start appeal" not in page
+
+
+@pytest.mark.parametrize("step", [4, 5])
+def test_step_queries_do_not_grow_with_evidence(appeal, member, member_client, step):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get(step_url(appeal, step)).status_code == 200
+        return len(ctx)
+
+    evidence_add(appeal_id=appeal.pk, upload=SimpleUploadedFile("0.txt", b"0"), by=member, caption="c")
+    few = count()
+    for n in range(1, 6):
+        evidence_add(appeal_id=appeal.pk, upload=SimpleUploadedFile(f"{n}.txt", str(n).encode()), by=member)
+    assert count() == few
