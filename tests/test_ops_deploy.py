@@ -14,11 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SITE_URL"}
-    }
+    # Only the basics of this environment: a test run may set DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE (Playwright), etc.
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}}
     env.update(
         DJANGO_SETTINGS_MODULE="core.settings",
         APPEAL_DESK_VAR_DIR=str(tmp_path / "var"),
