@@ -360,3 +360,15 @@ def test_case_card_lists_tickets_with_sla(org, shop, member):
 def test_timedelta_sanity():
     # Guards the fixed "now" every test here relies on.
     assert datetime.now(NY) - datetime(2026, 12, 18, 12, 0, tzinfo=NY) < timedelta(minutes=5)
+
+
+def test_case_page_shows_ticket_card(org, shop, member_client, viewer_client):
+    violation = ViolationFactory(account=shop)
+    _ticket(org, shop, violation=violation, subject="Chasing the decision")
+    html = member_client.get(f"/violations/{violation.pk}/").content.decode()
+    assert 'id="case-tickets"' in html and "Chasing the decision" in html
+    assert f"/tickets/new/?violation_pk={violation.pk}" in html
+    assert (
+        f"/tickets/new/?violation_pk={violation.pk}"
+        not in viewer_client.get(f"/violations/{violation.pk}/").content.decode()
+    )
