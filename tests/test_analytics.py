@@ -285,11 +285,15 @@ def test_other_organizations_data_never_counts(org, other_org):
 
 
 def test_fixed_number_of_queries(org, django_assert_max_num_queries):
-    def run():
-        with django_assert_max_num_queries(14):
-            analytics_dashboard(org, *RANGE, {"kind": "listing_removal"}, now=local(2026, 4, 1))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    run()
+    def run(**filters):
+        with CaptureQueriesContext(connection) as ctx:
+            analytics_dashboard(org, *RANGE, filters, now=local(2026, 4, 1))
+        return len(ctx.captured_queries)
+
+    empty = run(), run(kind="listing_removal", round="first")
     for i in range(12):
         make_appeal(
             org,
@@ -298,7 +302,21 @@ def test_fixed_number_of_queries(org, django_assert_max_num_queries):
             evidence=["image"] * (i % 5),
         )
         make_appeal(org, status=S.UNDER_REVIEW, submitted_at=local(2026, 3, 1 + i))
-    run()
+    assert (run(), run(kind="listing_removal", round="first")) == empty
+    with django_assert_max_num_queries(10):
+        run()
+
+
+def test_success_rate_trend_per_week_in_local_time(org):
+    # Sunday 8 March 23:30 New York belongs to the week of Monday 2 March (it is Monday 03:30 UTC).
+    make_appeal(org, status=S.REVERSED, decided_at=local(2026, 3, 8, 23, 30))
+    make_appeal(org, status=S.UPHELD, decided_at=local(2026, 3, 9, 0, 30))
+    make_appeal(org, status=S.PARTIALLY_REVERSED, decided_at=local(2026, 3, 10))
+    trend = {r["period"]: r["rate"] for r in dash(org)["success_trend"]}
+    assert (trend[date(2026, 3, 2)].decided, trend[date(2026, 3, 2)].reversed) == (1, 1)
+    assert (trend[date(2026, 3, 9)].decided, trend[date(2026, 3, 9)].partial) == (2, 1)
+    assert trend[date(2026, 3, 9)].rate == 0.25
+    assert trend[date(2026, 2, 23)].decided == 0  # the week holding 1 March is listed, empty
 
 
 def test_summary_is_json_able(org):

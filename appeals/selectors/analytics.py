@@ -95,21 +95,23 @@ def default_range(organization: Organization, today: date | None = None) -> tupl
     return today - timedelta(days=DEFAULT_DAYS - 1), today
 
 
-def _filter_appeals(qs: QuerySet[Appeal], filters: AnalyticsFilters) -> QuerySet[Appeal]:
+def _filter_appeals(qs: QuerySet, filters: AnalyticsFilters, prefix: str = "") -> QuerySet:
+    """Apply the filters to appeals (or, with prefix "appeal__", to rows that belong to an appeal)."""
+    p = prefix
     if filters.account:
-        qs = qs.filter(violation__account_id=filters.account)
+        qs = qs.filter(**{f"{p}violation__account_id": filters.account})
     if filters.kind:
-        qs = qs.filter(violation__kind=filters.kind)
+        qs = qs.filter(**{f"{p}violation__kind": filters.kind})
     if filters.policy:
-        qs = qs.filter(violation__policy=filters.policy)
+        qs = qs.filter(**{f"{p}violation__policy": filters.policy})
     if filters.assignee == "none":
-        qs = qs.filter(violation__assignee__isnull=True)
+        qs = qs.filter(**{f"{p}violation__assignee__isnull": True})
     elif filters.assignee:
-        qs = qs.filter(violation__assignee_id=filters.assignee)
+        qs = qs.filter(**{f"{p}violation__assignee_id": filters.assignee})
     if filters.round == "first":
-        qs = qs.filter(round=1)
+        qs = qs.filter(**{f"{p}round": 1})
     elif filters.round == "follow_up":
-        qs = qs.filter(round__gte=2)
+        qs = qs.filter(**{f"{p}round__gte": 2})
     return qs
 
 
@@ -153,6 +155,13 @@ def _notice_delta(tz: ZoneInfo) -> ExpressionWrapper:
         TruncDate("submitted_at", tzinfo=tz) - TruncDate("violation__enforced_at", tzinfo=tz),
         output_field=DurationField(),
     )
+
+
+def _days(delta: timedelta | int | float) -> int:
+    """Whole days of a DurationField value (a timedelta; microseconds on backends without intervals)."""
+    if isinstance(delta, timedelta):
+        return delta.days
+    return int(delta // 86_400_000_000)
 
 
 def _band_q(field: str, low: int, high: int | None) -> Q:
@@ -208,20 +217,22 @@ FIXED_DIMENSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _rate_aggregates(prefix: str, condition: Q | None) -> dict[str, Count]:
+def _rate_aggregates(
+    prefix: str, condition: Q | None, *, status: str = "status", count: str = "id"
+) -> dict[str, Count]:
     def c(extra: Q | None) -> Count:
         parts = [q for q in (condition, extra) if q is not None]
         if not parts:
-            return Count("id")
+            return Count(count)
         combined = parts[0]
         for part in parts[1:]:
             combined &= part
-        return Count("id", filter=combined)
+        return Count(count, filter=combined)
 
     return {
         f"{prefix}__n": c(None),
-        f"{prefix}__rev": c(Q(status=Appeal.Status.REVERSED)),
-        f"{prefix}__part": c(Q(status=Appeal.Status.PARTIALLY_REVERSED)),
+        f"{prefix}__rev": c(Q(**{status: Appeal.Status.REVERSED})),
+        f"{prefix}__part": c(Q(**{status: Appeal.Status.PARTIALLY_REVERSED})),
     }
 
 
@@ -256,25 +267,39 @@ def _local_date(value: date | datetime, tz: ZoneInfo) -> date:
     return value
 
 
-def _time_to_decision(organization: Organization, decided: QuerySet[Appeal]) -> dict[str, Any]:
+def _time_to_decision(
+    organization: Organization, decided: QuerySet[Appeal], calendar: BusinessCalendar
+) -> tuple[dict[str, Any], dict[date, tuple[int, int, int]]]:
+    """Median, p90 and share within the review window (business days), and (n, reversed, partial) per decided day."""
     tz = organization.zoneinfo
     pairs = list(
-        decided.filter(submitted_at__isnull=False)
-        .annotate(sub_day=TruncDate("submitted_at", tzinfo=tz), dec_day=TruncDate("decided_at", tzinfo=tz))
+        decided.annotate(sub_day=TruncDate("submitted_at", tzinfo=tz), dec_day=TruncDate("decided_at", tzinfo=tz))
         .values("sub_day", "dec_day")
-        .annotate(n=Count("id"))
-        .values_list("sub_day", "dec_day", "n")
+        .annotate(
+            n=Count("id"),
+            rev=Count("id", filter=Q(status=Appeal.Status.REVERSED)),
+            part=Count("id", filter=Q(status=Appeal.Status.PARTIALLY_REVERSED)),
+        )
+        .order_by()
+        .values_list("sub_day", "dec_day", "n", "rev", "part")
     )
+    by_decided_day: dict[date, tuple[int, int, int]] = {}
+    durations: list[tuple[date, date, int]] = []
+    for sub_day, dec_day, n, rev, part in pairs:
+        day = _local_date(dec_day, tz)
+        old = by_decided_day.get(day, (0, 0, 0))
+        by_decided_day[day] = (old[0] + n, old[1] + rev, old[2] + part)
+        if sub_day is not None:
+            durations.append((_local_date(sub_day, tz), day, n))
     window = organization.review_business_days
     result: dict[str, Any] = {"count": 0, "median": None, "p90": None, "within_window": None, "window": window}
-    if not pairs:
-        return result
-    pairs = [(_local_date(a, tz), _local_date(b, tz), n) for a, b, n in pairs]
-    first = min(min(a, b) for a, b, _ in pairs)
-    last = max(max(a, b) for a, b, _ in pairs)
-    index = BusinessDayIndex(organization.business_calendar(), first, last)
+    if not durations:
+        return result, by_decided_day
+    first = min(min(a, b) for a, b, _ in durations)
+    last = max(max(a, b) for a, b, _ in durations)
+    index = BusinessDayIndex(calendar, first, last)
     weighted: dict[int, int] = defaultdict(int)
-    for a, b, n in pairs:
+    for a, b, n in durations:
         weighted[max(index.between(a, b), 0) if b >= a else 0] += n
     total = sum(weighted.values())
     within = sum(n for days, n in weighted.items() if days <= window)
@@ -286,7 +311,7 @@ def _time_to_decision(organization: Organization, decided: QuerySet[Appeal]) -> 
         within_window_share=within / total,
         distribution=sorted(weighted.items()),
     )
-    return result
+    return result, by_decided_day
 
 
 # --- Volume ---------------------------------------------------------------------------------------------------
@@ -307,6 +332,10 @@ def _periods(start_day: date, end_day: date, granularity: str) -> list[date]:
         out.append(current)
         current += timedelta(days=7)
     return out
+
+
+def _period_start(day: date, granularity: str) -> date:
+    return day.replace(day=1) if granularity == "month" else day - timedelta(days=day.weekday())
 
 
 def _period_end(period: date, granularity: str) -> date:
@@ -357,19 +386,70 @@ def analytics_dashboard(
     base = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), **filters.params()}
     decided = decided_appeals(organization, start, end, filters)
 
-    # 1. One pass over the range for the overall figure and every fixed band (round, evidence count and
-    #    type, readiness, notice to submission): an inner GROUP BY appeal counts its evidence (a join, not a
-    #    correlated subquery per band), the outer query takes conditional counts of those rows.
-    aggregates: dict[str, Count] = _rate_aggregates("all", None)
-    for dimension, choices in FIXED_DIMENSIONS.items():
-        for key, _label in choices:
-            aggregates.update(_rate_aggregates(f"{dimension}_{key}", _dimension_q(dimension, key, grouped=True)))
-    per_appeal = decided.annotate(
-        ev_count=Count("evidence"),
-        notice_delta=_notice_delta(tz),
-        **{f"ev_{c}": Count("evidence", filter=Q(evidence__category=c)) for c in EVIDENCE_TYPE_LABELS},
+    # 1a. The overall figure and the bands that need no evidence (round, readiness, notice to submission):
+    #     one GROUP BY over the three band expressions and the status (at most 2 x 4 x 4 x 3 groups, each
+    #     band expression computed once per row), summed per band here.
+    band_cases = {
+        dimension: Case(
+            *[When(_dimension_q(dimension, key), then=Value(key)) for key, _label in FIXED_DIMENSIONS[dimension]],
+            default=Value(""),
+            output_field=CharField(),
+        )
+        for dimension in ("round", "readiness")
+    }
+    # Days from notice to submission are grouped as they are (a few dozen values) and banded here:
+    # a CASE would repeat the two timezone conversions in every WHEN.
+    cube = list(
+        decided.annotate(notice_delta=_notice_delta(tz), **{f"band_{d}": case for d, case in band_cases.items()})
+        .values("status", "notice_delta", *[f"band_{d}" for d in band_cases])
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    totals = per_appeal.aggregate(**aggregates)
+    totals: dict[str, int] = defaultdict(int)
+    for group in cube:
+        part = {Appeal.Status.REVERSED: "rev", Appeal.Status.PARTIALLY_REVERSED: "part"}.get(group["status"])
+        delta = group["notice_delta"]
+        notice = stats.notice_band(None if delta is None else _days(delta))
+        prefixes = ["all", *[f"{d}_{group[f'band_{d}']}" for d in band_cases if group[f"band_{d}"]]]
+        if notice:
+            prefixes.append(f"notice_{notice}")
+        for prefix in prefixes:
+            totals[f"{prefix}__n"] += group["n"]
+            if part:
+                totals[f"{prefix}__{part}"] += group["n"]
+    # 1b. Evidence count and type bands: the evidence of the range's appeals grouped per appeal (a narrow
+    #     integer key, no correlated subquery), then conditional counts of those groups. Appeals without
+    #     evidence are the rest of the overall figure.
+    on_groups = {"status": "appeal__status", "count": "appeal_id"}
+    ev_aggregates: dict[str, Count] = _rate_aggregates("with", None, **on_groups)
+    for dimension in ("ev_band", "ev_type"):
+        for key, _label in FIXED_DIMENSIONS[dimension]:
+            if (dimension, key) != ("ev_band", "0"):
+                q = _dimension_q(dimension, key, grouped=True)
+                ev_aggregates.update(_rate_aggregates(f"{dimension}_{key}", q, **on_groups))
+    per_appeal = (
+        _filter_appeals(
+            Evidence.objects.filter(
+                organization=organization,
+                appeal__organization=organization,
+                appeal__decided_at__gte=start,
+                appeal__decided_at__lt=end,
+                appeal__status__in=DECIDED,
+            ),
+            filters,
+            prefix="appeal__",
+        )
+        .values("appeal_id", "appeal__status")
+        .annotate(
+            ev_count=Count("id"),
+            **{f"ev_{c}": Count("id", filter=Q(category=c)) for c in EVIDENCE_TYPE_LABELS},
+        )
+        .order_by()
+    )
+    ev_totals = per_appeal.aggregate(**ev_aggregates)
+    totals.update(ev_totals)
+    for part in ("n", "rev", "part"):
+        totals[f"ev_band_0__{part}"] = (totals[f"all__{part}"] or 0) - (ev_totals[f"with__{part}"] or 0)
     overall = _rate_from(totals, "all")
     breakdowns: dict[str, list[dict[str, Any]]] = {}
     for dimension, choices in FIXED_DIMENSIONS.items():
@@ -434,21 +514,20 @@ def analytics_dashboard(
         lambda k: {"assignee": k},
     )
 
-    # Success rate per period (trend line).
-    trend_rows = {
-        _local_date(r["period"], tz): r
-        for r in decided.annotate(period=(TruncMonth if granularity == "month" else TruncWeek)("decided_at", tzinfo=tz))
-        .values("period")
-        .annotate(**rate_aggs)
-        .order_by()
-    }
+    # 3. Time to decision and the success rate per period: one query grouped by (submitted day, decided day)
+    #    with outcome counts, plus the calendar's closed dates.
+    time_to_decision, by_decided_day = _time_to_decision(organization, decided, organization.business_calendar())
+    trend_sums: dict[date, list[int]] = {}
+    for day, (n, rev, part) in by_decided_day.items():
+        period = _period_start(day, granularity)
+        sums = trend_sums.setdefault(period, [0, 0, 0])
+        sums[0] += n
+        sums[1] += rev
+        sums[2] += part
     success_trend = [
-        {"period": p, "rate": _rate_from(trend_rows.get(p, {"n": 0, "rev": 0, "part": 0}))}
+        {"period": p, "rate": stats.Rate(*trend_sums.get(p, (0, 0, 0)))}
         for p in _periods(date_from, date_to, granularity)
     ]
-
-    # 3. Time to decision (one grouped query + the calendar's closed dates).
-    time_to_decision = _time_to_decision(organization, decided)
 
     # 4. Overdue now (not limited by the date range: it is about today).
     overdue_qs = _filter_appeals(
@@ -457,7 +536,7 @@ def analytics_dashboard(
     overdue_list = list(
         overdue_qs.select_related("violation__account", "violation__assignee").order_by("due_at")[:OVERDUE_LIST_LIMIT]
     )
-    overdue_count = len(overdue_list) if len(overdue_list) < OVERDUE_LIST_LIMIT else overdue_qs.count()
+    overdue_count = overdue_qs.count()
 
     # 5. Volume per week or month by kind.
     trunc = TruncMonth if granularity == "month" else TruncWeek
