@@ -55,5 +55,9 @@ lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-bench: install-test ; $(PY) manage.py bench
+# The benchmark flushes its own database (appeal_desk_bench next to DATABASE_URL's, or BENCH_DATABASE_URL).
+bench: install-test
+	@command -v wrk >/dev/null || echo "wrk not found: the load test uses a threaded Python client (apt-get install wrk)"
+	DATABASE_URL=$$($(PY) bench/ensure_database.py) && export DATABASE_URL && \
+		$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench $(BENCH_ARGS)
 screenshots: install-test ; $(PY) manage.py screenshots
