@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
 HEIGHT = 240
-PAD_LEFT = 40
+PAD_LEFT = 60
 PAD_RIGHT = 10
 PAD_TOP = 12
 PAD_BOTTOM = 36

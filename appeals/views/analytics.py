@@ -213,9 +213,10 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
         out[key] = charts.stacked_bar_chart(f"{title} per {g}, by kind: {total} in total", labels, series)
     trend = data["success_trend"]
     out["success_trend"] = charts.line_chart(
-        f"Success rate per {g}",
+        f"Success rate per {g} (periods with fewer than {stats.MIN_SAMPLE} decisions left out)",
         [_period_label(r["period"], g) for r in trend],
-        [r["rate"].rate for r in trend],
+        # Periods with too few decisions to judge are gaps, not points.
+        [None if r["rate"].too_few else r["rate"].rate for r in trend],
         percent=True,
     )
     return out
