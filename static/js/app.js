@@ -43,6 +43,14 @@
     document.body.removeChild(area);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { onReady(document); });
+  // The main menu is a <details> so phones can fold it; on wider screens it is always open.
+  function syncMenu() {
+    var menu = document.querySelector("details.nav-menu");
+    if (menu) menu.open = wide.matches;
+  }
+  var wide = window.matchMedia("(min-width: 900px)");
+  wide.addEventListener("change", syncMenu);
+
+  document.addEventListener("DOMContentLoaded", function () { syncMenu(); onReady(document); });
   document.addEventListener("htmx:load", function (event) { onReady(event.target); });
 })();
