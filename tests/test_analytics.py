@@ -333,3 +333,12 @@ def test_summary_is_json_able(org):
         "label": "Image",
         **summary["breakdowns"]["ev_type"][0],
     }
+
+
+def test_filters_ignore_values_that_cannot_match():
+    f = AnalyticsFilters.from_mapping({"account": "abc", "assignee": "x1", "round": "third", "kind": "other"})
+    assert f == AnalyticsFilters(kind="other")
+    assert AnalyticsFilters.from_mapping({"assignee": "none", "account": 7}).params() == {
+        "assignee": "none",
+        "account": "7",
+    }

@@ -71,6 +71,13 @@ class AnalyticsFilters:
         for f in fields(cls):
             raw = data.get(f.name)
             values[f.name] = "" if raw in (None, "") else str(getattr(raw, "pk", raw)).strip()
+        # Values that cannot match anything are ignored rather than turned into a database error.
+        if not values["account"].isdigit():
+            values["account"] = ""
+        if values["assignee"] != "none" and not values["assignee"].isdigit():
+            values["assignee"] = ""
+        if values["round"] not in {"first", "follow_up"}:
+            values["round"] = ""
         return cls(**values)
 
     def params(self) -> dict[str, str]:
