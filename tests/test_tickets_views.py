@@ -372,3 +372,19 @@ def test_case_page_shows_ticket_card(org, shop, member_client, viewer_client):
         f"/tickets/new/?violation_pk={violation.pk}"
         not in viewer_client.get(f"/violations/{violation.pk}/").content.decode()
     )
+
+
+def test_list_page_query_count_does_not_grow_with_rows(org, shop, member_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get("/tickets/").status_code == 200
+        return len(ctx.captured_queries)
+
+    _ticket(org, shop, violation=ViolationFactory(account=shop))
+    few = count()
+    for _ in range(10):
+        _ticket(org, shop, violation=ViolationFactory(account=shop))
+    assert count() == few
