@@ -14,7 +14,7 @@ from core.models import Organization, User
 
 INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
 INBOX_DECISION_DUE_DAYS = 2  # "decision due": under review, decision expected within this many days
-INBOX_GROUP_LIMIT = 20
+INBOX_GROUP_LIMIT = 10
 OPEN_STATUSES = [CaseStatus.NOT_APPEALED, CaseStatus.DRAFT]
 
 

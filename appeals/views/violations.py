@@ -33,11 +33,21 @@ def appeal_window(violation: Violation, *, tz, now: datetime) -> dict:
     """Days left in the appeal window, counted in calendar days of the organization's timezone."""
     days = (violation.appeal_by.astimezone(tz).date() - now.astimezone(tz).date()).days
     open_case = violation.is_open
+    closed = violation.appeal_by < now
+    urgent = open_case and not closed and days <= URGENT_DAYS
+    label = ""
+    if open_case and closed:
+        label = "window closed"
+    elif urgent:
+        label = "closes today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+    # label/css are shown next to the date in lists (computed here: a template include per row is slow).
     return {
         "days": days,
-        "closed": violation.appeal_by < now,
+        "closed": closed,
         "open": open_case,
-        "urgent": open_case and violation.appeal_by >= now and days <= URGENT_DAYS,
+        "urgent": urgent,
+        "label": label,
+        "css": "overdue" if closed else "urgent",
     }
 
 
