@@ -63,13 +63,17 @@ class PageWatch:
                 self.outside_requests.append(request.url)
 
         def on_failed(request):
-            # Downloads are aborted by Chromium on purpose once saved; they are not failures.
-            if request.failure and "ERR_ABORTED" in request.failure and request.resource_type == "document":
+            # ERR_ABORTED is the browser cancelling on purpose (a download once saved, a favicon or
+            # image still loading when the page navigates or its context closes), not a failure.
+            if request.failure and "ERR_ABORTED" in request.failure:
                 return
             self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
         def on_response(response):
-            if response.status >= 500:
+            # Pages and htmx requests may answer 4xx on purpose (a form error, another organization's case);
+            # the files a page loads (CSS, JS, images, fonts) must all be found.
+            asset = response.request.resource_type in ("stylesheet", "script", "image", "font")
+            if response.status >= 500 or (response.status >= 400 and asset):
                 self.failed_requests.append(f"{response.request.method} {response.url}: HTTP {response.status}")
 
         page.on("console", on_console)
