@@ -131,7 +131,7 @@ class Violation(models.Model):
         ]
         indexes = [
             # Full list default sort and date-range filter (selectors.violations_for_list).
-            models.Index(fields=["organization", "-enforced_at"], name="violation_org_enforced"),
+            models.Index(fields=["organization", "-enforced_at", "-id"], name="violation_org_enforced"),
             # Inbox urgency queries and status filters (selectors.inbox_for_member).
             models.Index(fields=["organization", "status", "appeal_by"], name="violation_org_status_by"),
             # Account page and repeat-violation count (services.violations.repeat_count).
@@ -140,6 +140,11 @@ class Violation(models.Model):
             models.Index(fields=["organization", "assignee", "-enforced_at"], name="violation_org_assignee"),
             # Reminder sweep: windows closing soon (services.reminders).
             models.Index(fields=["status", "appeal_by"], name="violation_status_by"),
+            # The list's other sort orders (filters.SORTS), each with the pk tie-breaker, so no page sorts in memory.
+            models.Index(fields=["organization", "appeal_by", "id"], name="violation_org_sort_by"),
+            models.Index(fields=["organization", "reference", "id"], name="violation_org_sort_reference"),
+            models.Index(fields=["organization", "status", "id"], name="violation_org_sort_status"),
+            models.Index(fields=["organization", "penalty_points", "id"], name="violation_org_sort_points"),
         ]
 
     def __str__(self) -> str:
