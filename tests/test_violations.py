@@ -603,3 +603,27 @@ def test_membership_of_other_org_member_cannot_be_assigned(org, shop, member_cli
     member_client.post(f"/violations/{violation.pk}/assign/", {"assignee": stranger.pk})
     violation.refresh_from_db()
     assert violation.assignee is None
+
+
+def test_case_page_query_count_does_not_grow(org, shop, member, member_client, django_assert_max_num_queries):
+    from appeals.models import Comment
+
+    def build(n):
+        v = ViolationFactory(account=shop)
+        for i in range(n):
+            ViolationItem.objects.create(violation=v, organization=org, kind="sku", value=f"S{i}")
+            Comment.objects.create(violation=v, organization=org, author=member, body=f"note {i}")
+            services.violation_watch(violation=v, user=MembershipFactory(organization=org).user)
+        for r in range(1, min(n, 2) + 1):
+            AppealFactory(violation=v, round=r, status="upheld" if r == 1 else "draft", submitted_at=timezone.now())
+        return v
+
+    small, big = build(1), build(6)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert member_client.get(f"/violations/{small.pk}/").status_code == 200
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = member_client.get(f"/violations/{big.pk}/")
+    assert response.content.decode().count("note ") >= 6

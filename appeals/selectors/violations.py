@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from appeals.models import Account, Appeal, CaseStatus, TimelineEvent, Violation, ViolationItem
+from appeals.models import Account, Appeal, CaseStatus, Comment, TimelineEvent, Violation, ViolationItem
 from core.models import Organization, User
 
 INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
@@ -192,6 +192,7 @@ def case_detail(organization: Organization, violation_pk: int) -> Violation:
                 "appeals",
                 queryset=Appeal.objects.order_by("round").prefetch_related("evidence"),
             ),
+            Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "id")),
             Prefetch(
                 "timeline",
                 queryset=TimelineEvent.objects.select_related("actor", "appeal").order_by("-created_at", "-id"),
