@@ -90,14 +90,67 @@ class Copier:
         self.columns = [f.column for f in self.fields]
 
     def copy(self, rows: Iterator[dict]) -> int:
+        """COPY in text format, written in chunks: several times faster than adapting each value."""
         table = self.model._meta.db_table
         names = ", ".join(f'"{c}"' for c in self.columns)
-        count = 0
+        keys = [(f.attname, f.name) for f in self.fields]
+        defaults = [self.defaults.get(attname) for attname, _ in keys]
+        count, chunk = 0, []
         with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row.get(f.attname, row.get(f.name, self.defaults.get(f.attname))) for f in self.fields])
+                values = []
+                for (attname, name), default in zip(keys, defaults, strict=True):
+                    value = row[attname] if attname in row else row.get(name, default)
+                    values.append(_copy_text(value))
+                chunk.append("\t".join(values))
                 count += 1
+                if len(chunk) >= 20_000:
+                    copy.write("\n".join(chunk) + "\n")
+                    chunk = []
+            if chunk:
+                copy.write("\n".join(chunk) + "\n")
         return count
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return text
+
+
+class secondary_indexes_dropped:
+    """Drop a table's indexes that back no constraint during a bulk load, then build them once at the end."""
+
+    def __init__(self, tables: list[str]) -> None:
+        self.tables = tables
+        self.definitions: list[str] = []
+
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || "
+                "quote_ident(i.indexname))::regclass)",
+                [self.tables],
+            )
+            for name, definition in cursor.fetchall():
+                self.definitions.append(definition)
+                cursor.execute(f'DROP INDEX "{name}"')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with connection.cursor() as cursor:
+            for definition in self.definitions:
+                cursor.execute(definition)
 
 
 def _json(value) -> str:
@@ -315,19 +368,23 @@ class Command(BaseCommand):
             cursor.execute("SET LOCAL session_replication_role = replica")
         given_violation = list(violation_rows[0]) if violation_rows else []
         counts = {"organizations": len(organizations), "accounts": len(accounts)}
+        tables = ["appeals_violation", "appeals_violationitem", "appeals_appeal", "appeals_evidence"]
+        with secondary_indexes_dropped(tables):
+            counts.update(self.copy_all(violation_rows, item_rows, appeal_rows, evidence_rows, given_violation))
+        with connection.cursor() as cursor:
+            for table in tables:
+                sequence = f"pg_get_serial_sequence('{table}', 'id')"
+                cursor.execute(f"SELECT setval({sequence}, (SELECT coalesce(max(id), 1) FROM {table}))")
+        return counts
+
+    def copy_all(self, violation_rows, item_rows, appeal_rows, evidence_rows, given_violation) -> dict[str, int]:
+        counts = {}
         counts["violations"] = Copier(Violation, given_violation).copy(iter(violation_rows))
-        del violation_rows
         counts["affected IDs"] = Copier(ViolationItem, ["violation_id", "organization_id", "kind", "value"]).copy(
             iter(item_rows)
         )
-        del item_rows
         appeal_fields = list(appeal_rows[0]) if appeal_rows else ["id"]
         counts["appeals"] = Copier(Appeal, appeal_fields).copy(iter(appeal_rows))
-        del appeal_rows
         evidence_fields = list(evidence_rows[0]) if evidence_rows else []
         counts["evidence files"] = Copier(Evidence, evidence_fields).copy(iter(evidence_rows))
-        with connection.cursor() as cursor:
-            for table in ("appeals_violation", "appeals_appeal", "appeals_evidence", "appeals_violationitem"):
-                sequence = f"pg_get_serial_sequence('{table}', 'id')"
-                cursor.execute(f"SELECT setval({sequence}, (SELECT coalesce(max(id), 1) FROM {table}))")
         return counts
