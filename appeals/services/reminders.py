@@ -757,7 +757,10 @@ def reminder_deliver(*, reminder_id: int, now: datetime | None = None) -> str:
     now = now or timezone.now()
     if not reminder_claim(reminder_id=reminder_id, now=now):
         return "skipped"
-    (r,) = _load([reminder_id])
+    loaded = _load([reminder_id])
+    if not loaded:
+        return "skipped"  # deleted with its case in the meantime
+    r = loaded[0]
     if not r.recipient.reminder_emails or not r.recipient.is_active:
         _skip([r.pk], now, "Recipient unsubscribed from reminder emails.")
         return "unsubscribed"
