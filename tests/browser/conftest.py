@@ -106,6 +106,14 @@ def check_page(page, *, phone: bool) -> None:
     assert result == [], f"{page.url}: {result}"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():
     from playwright.sync_api import sync_playwright
@@ -122,7 +130,7 @@ def size(request) -> str:
 
 
 @pytest.fixture
-def browser_page(chromium_browser, live_server, size, tmp_path):
+def browser_page(request, chromium_browser, live_server, size, tmp_path):
     context = chromium_browser.new_context(
         viewport=SIZES[size],
         base_url=live_server.url,
@@ -138,5 +146,11 @@ def browser_page(chromium_browser, live_server, size, tmp_path):
     page.phone = size == "phone"
     page.check = lambda: check_page(page, phone=page.phone)
     yield page
+    if getattr(request.node, "browser_call_failed", False):
+        # What the person saw when the journey failed, with any error messages on it.
+        shot = tmp_path / "failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        alerts = page.locator("[role=alert], .errorlist").all_inner_texts()
+        print(f"\nBrowser at failure: {page.url}\nScreenshot: {shot}\nAlerts on the page: {alerts}")
     context.close()
     watch.assert_clean()
