@@ -319,14 +319,33 @@ def parse_violations_csv(
     return result
 
 
-def clean_rows(
-    binary: IO[bytes], *, accounts: dict[str, AccountRef], timezone: str | ZoneInfo = "UTC"
+def checked_rows(
+    binary: IO[bytes],
+    *,
+    accounts: dict[str, AccountRef],
+    errors: list[dict[str, Any]],
+    timezone: str | ZoneInfo = "UTC",
 ) -> Iterator[dict]:
-    """The rows of a file already validated (second pass of the command)."""
-    for _line, row, errors in iter_violation_rows(binary, accounts=accounts, timezone=timezone):
-        if errors or row is None:
-            raise FileProblem("The file changed since it was checked; run the import again.")
-        yield row
+    """Clean rows as a stream, for applying while reading (one pass, flat memory).
+
+    Problems are appended to `errors`; once there is one, no more rows are yielded, but the file is read to
+    the end so every problem is reported. The caller applies inside a transaction and rolls it back when
+    `errors` is not empty: all rows or none.
+    """
+    seen_rows = 0
+    try:
+        for _line, row, row_errors in iter_violation_rows(binary, accounts=accounts, timezone=timezone):
+            seen_rows += 1
+            if row_errors:
+                if len(errors) < MAX_ERRORS:
+                    errors.extend(row_errors)
+            elif not errors and row is not None:
+                yield row
+    except FileProblem as exc:
+        errors.append(exc.error)
+        return
+    if seen_rows == 0 and not errors:
+        errors.append(_error(1, "", "The file has a header but no rows."))
 
 
 # --- Export ------------------------------------------------------------------------------------------------

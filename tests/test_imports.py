@@ -349,3 +349,28 @@ def test_postgres_copy_path_imports_thousands_once(org, shop, member, tmp_path, 
         enforced_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
     assert extra.pk > v.pk
+
+
+def test_command_error_after_applied_batches_rolls_everything_back(org, shop, tmp_path, capsys):
+    lines = [HEADER] + [good_line(reference=f"R{i:05}") for i in range(services.IMPORT_BATCH_SIZE + 50)]
+    lines.append(good_line(reference="LAST", account="GHOST"))
+    path = tmp_path / "v.csv"
+    path.write_text("\n".join(lines))
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_violations", str(path), "--org", "acme")
+    assert f"line {len(lines)}, column account" in capsys.readouterr().err
+    assert not Violation.objects.exists()
+    assert not ViolationItem.objects.exists()
+    assert not TimelineEvent.objects.exists()
+
+
+def test_command_header_only_and_bad_encoding(org, shop, tmp_path, capsys):
+    path = tmp_path / "v.csv"
+    path.write_text(HEADER + "\n")
+    with pytest.raises(CommandError):
+        call_command("import_violations", str(path), "--org", "acme")
+    assert "no rows" in capsys.readouterr().err
+    path.write_bytes(f"{HEADER}\n{good_line()}\n".encode("utf-16"))
+    with pytest.raises(CommandError):
+        call_command("import_violations", str(path), "--org", "acme")
+    assert "not UTF-8 text" in capsys.readouterr().err

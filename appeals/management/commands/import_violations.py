@@ -1,7 +1,7 @@
 """manage.py import_violations FILE --org SLUG [--dry-run] [--as EMAIL]: the UI's CSV import, from a shell.
 
-The file is read twice as a stream: once to validate every row (nothing is written if any row is wrong),
-once to apply the rows in one transaction. Memory stays flat whatever the file's size.
+The file is read once as a stream and applied in batches inside one transaction while it is checked; any
+problem in any row rolls everything back and every problem is listed. Memory stays flat whatever the size.
 """
 
 from __future__ import annotations
@@ -9,12 +9,16 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from appeals import imports
 from appeals.models import Account
 from appeals.services.violations import violations_import
 from core.models import Organization, User
+
+
+class _Refused(Exception):
+    """Some row was wrong: leave the transaction so nothing stays written."""
 
 
 class Command(BaseCommand):
@@ -37,21 +41,20 @@ class Command(BaseCommand):
                 raise CommandError(f"{as_email} is not a member of {organization.name}.")
         accounts = imports.account_lookup(Account.objects.filter(organization=organization))
         started = time.monotonic()
+        errors: list[dict] = []
         try:
-            with open(file, "rb") as handle:
-                checked = imports.parse_violations_csv(
-                    handle, accounts=accounts, timezone=organization.timezone, keep_rows=False
-                )
+            with open(file, "rb") as handle, transaction.atomic():
+                rows = imports.checked_rows(handle, accounts=accounts, errors=errors, timezone=organization.timezone)
+                result = violations_import(organization=organization, rows=rows, by=by, dry_run=dry_run)
+                if errors:
+                    raise _Refused
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
-        if checked.errors:
-            for error in checked.errors:
+        except _Refused:
+            for error in errors:
                 where = f"line {error['line']}" + (f", column {error['column']}" if error["column"] else "")
                 self.stderr.write(f"{where}: {error['message']}")
-            raise CommandError(f"{len(checked.errors)} problem(s) found; nothing was imported.")
-        with open(file, "rb") as handle:
-            rows = imports.clean_rows(handle, accounts=accounts, timezone=organization.timezone)
-            result = violations_import(organization=organization, rows=rows, by=by, dry_run=dry_run)
+            raise CommandError(f"{len(errors)} problem(s) found; nothing was imported.") from None
         if not dry_run and result.created > 10000 and connection.vendor == "postgresql":
             # Fresh statistics, so the list and inbox plans know about the new rows at once.
             with connection.cursor() as cursor:
