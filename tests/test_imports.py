@@ -374,3 +374,16 @@ def test_command_header_only_and_bad_encoding(org, shop, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_violations", str(path), "--org", "acme")
     assert "not UTF-8 text" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_postgres_copy_keeps_tricky_text_exactly(org, shop, member):
+    notice = 'Tab\there, back\\slash \\N, "quotes", CR\r\nLF\nend, emoji 🚫, null-ish \\\\N'
+    content = f"{HEADER}\n{good_line(notice=notice, policy='Policy\\twith tab')}\n".encode()
+    result = _import(org, member, content)
+    assert result.created == 1
+    v = Violation.objects.get(reference="VR1")
+    assert v.notice == notice and v.policy == "Policy\\twith tab"
+    assert TimelineEvent.objects.get(violation=v).data == {"reference": "VR1"}
+    again = _import(org, member, content)
+    assert again.unchanged == 1

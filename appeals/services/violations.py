@@ -400,6 +400,25 @@ def _batched(rows: Iterable[dict], size: int) -> Iterable[list[dict]]:
         yield batch
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any, *, json: bool = False) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if json:
+        import json as json_module
+
+        value = json_module.dumps(value)
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text.translate(_COPY_ESCAPES)
+
+
 class _Writer:
     """Inserts rows given as {attname: value}: COPY on PostgreSQL, bulk_create elsewhere.
 
@@ -422,23 +441,27 @@ class _Writer:
                 [self.model(**{**self.defaults, **row}) for row in rows], batch_size=IMPORT_BATCH_SIZE
             )
             return
-        from psycopg.types.json import Jsonb
-
         fields = ([self.model._meta.pk] if with_pk else []) + self.fields
         json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(self.model._meta.db_table)
         attnames = [f.attname for f in fields]
         defaults = self.defaults
+        # COPY text format built here and written in large chunks: several times faster than write_row.
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            chunk: list[str] = []
             for row in rows:
-                values = []
-                for name in attnames:
-                    value = row[name] if name in row else defaults[name]
-                    if name in json_fields:
-                        value = Jsonb(value)
-                    values.append(value)
-                copy.write_row(values)
+                chunk.append(
+                    "\t".join(
+                        _copy_text(row[name] if name in row else defaults[name], json=name in json_fields)
+                        for name in attnames
+                    )
+                )
+                if len(chunk) >= 10000:
+                    copy.write("\n".join(chunk) + "\n")
+                    chunk = []
+            if chunk:
+                copy.write("\n".join(chunk) + "\n")
 
     def new_pks(self, count: int) -> list[int] | None:
         """Ids reserved from the table's sequence (PostgreSQL), so children can be written by COPY too."""
