@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AppealsConfig(AppConfig):
     name = "appeals"
     verbose_name = "Appeals"
+
+    def ready(self) -> None:
+        from appeals import signals  # noqa: F401  (connects the evidence summary receivers)

@@ -238,6 +238,20 @@ def evidence_add(*, appeal_id: int, upload: UploadedFile, by, caption: str = "")
     return evidence
 
 
+def appeal_evidence_summary_refresh(*, appeal_id: int) -> tuple[int, int]:
+    """Store the appeal's evidence count and category bit mask (Evidence.CATEGORY_BITS); returns both.
+
+    Called for every Evidence save/delete (appeals.signals) and after bulk_create; an UPDATE, so the
+    appeal's version and updated_at stay as they are.
+    """
+    categories = list(Evidence.objects.filter(appeal_id=appeal_id).values_list("category", flat=True))
+    mask = 0
+    for category in set(categories):
+        mask |= Evidence.CATEGORY_BITS.get(category, 0)
+    Appeal.objects.filter(pk=appeal_id).update(evidence_count=len(categories), evidence_categories=mask)
+    return len(categories), mask
+
+
 def _delete_files(evidence: Evidence) -> None:
     for field in (evidence.file, evidence.thumbnail):
         if field:

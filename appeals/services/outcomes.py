@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, Comment, Escalation, Evidence, TimelineEvent, TimelineVerb, Violation, ViolationKind
 from appeals.services import InvalidTransition, PermissionRefused, ServiceError, StaleVersion
+from appeals.services.evidence import appeal_evidence_summary_refresh
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
 from core.models import Membership, Role
@@ -331,6 +332,8 @@ def appeal_follow_up_start(*, appeal_id: int, by, now: datetime | None = None) -
             for item in previous.evidence.all()
         ]
     )
+    # bulk_create sends no signals: store the copied evidence's count and categories here.
+    follow_up.evidence_count, follow_up.evidence_categories = appeal_evidence_summary_refresh(appeal_id=follow_up.pk)
     timeline_record(
         violation=previous.violation,
         verb=TimelineVerb.FOLLOW_UP_STARTED,

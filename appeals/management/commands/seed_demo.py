@@ -307,8 +307,12 @@ class Command(BaseCommand):
                                 "created_by_id": members[2],
                             }
                         )
+                        appeal_row = appeal_rows[-1]
+                        appeal_row["evidence_count"] = appeal_row["evidence_categories"] = 0
                         for e in range(0 if is_draft else rng.choice((0, 1, 1, 2, 2, 3, 4, 5))):
                             category, content_type = CATEGORY_TYPES[(n + e) % 3]
+                            appeal_row["evidence_count"] += 1
+                            appeal_row["evidence_categories"] |= Evidence.CATEGORY_BITS[category]
                             evidence_rows.append(
                                 {
                                     "appeal_id": appeal_id,
