@@ -1,5 +1,6 @@
-"""Journey 3: build an appeal through every step with an image and a PDF, watch the readiness score rise
-as each weakness is fixed, copy the final text, mark it submitted and see when the decision is due."""
+"""Journey 3: build an appeal through every step with an image and a PDF (a disguised executable beside them
+is refused alone), watch the readiness score rise as each weakness is fixed, copy the final text, mark it
+submitted and see when the decision is due."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def test_build_appeal_with_two_files_copy_and_submit(browser_page, org, member, 
     page.get_by_role("button", name=NEXT).click()
     page.get_by_role("heading", name="Which rule was misapplied, and why?").wait_for()
     page.check()
+    assert page.get_by_label("The rule you believe was misapplied").input_value() == "Intellectual property: trademark"
     page.get_by_label("Why it does not apply, briefly").fill(
         "We sell genuine goods bought from the brand's distributor."
     )
@@ -65,10 +67,12 @@ def test_build_appeal_with_two_files_copy_and_submit(browser_page, org, member, 
         [
             {"name": "label.png", "mimeType": "image/png", "buffer": png_bytes()},
             {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()},
+            {"name": "evil.png", "mimeType": "image/png", "buffer": b"MZ" + b"\x00" * 200},
         ]
     )
     page.get_by_text('Added "label.png"').wait_for()
     page.get_by_text('Added "invoice.pdf"').wait_for()
+    assert page.get_by_text("is not an accepted file type").is_visible()  # the third file is refused, alone
     page.check()
     page.get_by_role("button", name="Continue to review →").click()
     page.get_by_role("heading", name="Review and submit").wait_for()
@@ -121,6 +125,8 @@ def test_build_appeal_with_two_files_copy_and_submit(browser_page, org, member, 
     page.check()
     appeal = Appeal.objects.get(violation=violation)
     assert appeal.status == Appeal.Status.UNDER_REVIEW and appeal.readiness_score == final_score
+    assert (appeal.platform_reference, appeal.final_text) == ("AP-J3", text)
+    assert sorted(appeal.evidence.values_list("original_name", flat=True)) == ["invoice.pdf", "label.png"]
     due = page.locator("td[data-label='Decision due'] time").first
     assert datetime.fromisoformat(due.get_attribute("datetime")) == appeal.due_at
     assert due.inner_text().strip()
