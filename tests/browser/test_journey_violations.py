@@ -1,22 +1,27 @@
-"""Journey 2: record a violation with the form, then import a CSV with one bad row, read the problem by
-line and column, fix the file and import it."""
+"""Journey 2: record a violation with the form, watch it, find it by an affected ID, then import a CSV with
+one bad row, read the problem by line and column, fix the file and import it."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from appeals.models import Violation
+from appeals.models import Violation, Watch
 from tests.browser.helpers import log_in, nav_to
+from tests.factories import ViolationFactory
 
 HEADER = "account,reference,kind,policy,enforced_at,penalty_points,sku_ids\n"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_record_then_import_with_a_bad_row(browser_page, org, member, shop, creator_account):
+    ViolationFactory(account=shop, reference="VR-J2-OLD", appeal_by=timezone.now() + timedelta(days=2))
     page = browser_page
     log_in(page, "member@acme.test")
+    page.get_by_role("heading", name=re.compile("Appeal window closing")).wait_for()
     page.check()
 
     page.get_by_role("link", name="Record a violation").first.click()
@@ -25,12 +30,23 @@ def test_record_then_import_with_a_bad_row(browser_page, org, member, shop, crea
     page.get_by_label("Violation reference number").fill("VR-J2-FORM")
     page.get_by_label("Kind").select_option("penalty_points")
     page.get_by_label("Policy or rule cited").fill("Creator code of conduct: misleading claims")
+    page.get_by_label("Video IDs").fill("VID-998877; VID-998878")
     page.get_by_role("button", name="Record violation").click()
     page.get_by_role("heading", name=re.compile("Violation VR-J2-FORM")).wait_for()
     page.check()
     assert Violation.objects.get(reference="VR-J2-FORM").account == creator_account
 
+    page.get_by_role("button", name="Watch this case").click()
+    page.get_by_role("button", name="Stop watching").wait_for()
+    assert Watch.objects.filter(user=member, violation__reference="VR-J2-FORM").exists()
+
+    # Find it by an affected ID with the in-place filters (htmx), the other case filtered out.
     nav_to(page, "Violations")
+    page.check()
+    page.get_by_label("Search").fill("VID-9988")
+    page.wait_for_url(re.compile(r"q=VID-9988"))
+    page.locator("#results").get_by_role("link", name="VR-J2-FORM").wait_for()
+    assert page.locator("#results").get_by_role("link", name="VR-J2-OLD").count() == 0
     page.check()
     page.goto("/violations/import/")
     page.check()
@@ -49,7 +65,7 @@ def test_record_then_import_with_a_bad_row(browser_page, org, member, shop, crea
     row = page.locator("tbody tr").filter(has=page.locator("td[data-label=Line]", has_text=re.compile(r"^3$"))).first
     assert row.locator("td[data-label=Column]").inner_text().strip() == "enforced_at"
     assert row.locator("td[data-label=Problem]").inner_text().strip()
-    assert not Violation.objects.filter(reference__startswith="VR-J2-").exclude(reference="VR-J2-FORM").exists()
+    assert not Violation.objects.filter(reference__in=["VR-J2-1", "VR-J2-2", "VR-J2-3"]).exists()
 
     page.get_by_role("link", name="Upload the corrected file").click()
     page.check()
