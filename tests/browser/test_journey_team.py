@@ -1,5 +1,5 @@
-"""Journey 1: sign up (by keyboard alone), add a seller shop and a creator account, invite a teammate who
-accepts in their own browser and logs in."""
+"""Journey 1: sign up (by keyboard alone), add a seller shop and a creator account, try a wrong setting,
+invite a teammate who accepts in their own browser and logs in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ from django.core import mail
 
 from appeals.models import Account
 from core.models import Membership, Role
-from tests.browser.helpers import PASSWORD, assert_focus_visible, check, link_in_last_email, log_in, nav_to, tab_to
+from tests.browser.helpers import (
+    PASSWORD,
+    assert_focus_visible,
+    check,
+    ignore_expected_status,
+    link_in_last_email,
+    log_in,
+    nav_to,
+    tab_to,
+)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -64,6 +73,15 @@ def test_sign_up_accounts_invite_and_teammate_joins(browser_page, chromium_brows
     kinds = dict(Account.objects.filter(organization=founder.organization).values_list("name", "kind"))
     assert kinds == {"Founder US Shop": Account.Kind.SELLER_SHOP, "Dana Makes": Account.Kind.CREATOR}
 
+    # Settings: a wrong holiday region is refused at the field (the page answers 400 on purpose).
+    nav_to(page, "Settings")
+    page.check()
+    page.get_by_label("State / region").fill("ZZ")
+    page.get_by_role("button", name="Save settings").click()
+    assert page.locator("#id_holiday_subdivision_error").is_visible()
+    page.check()
+    ignore_expected_status(page, 400)
+
     page.goto("/settings/members/")
     page.check()
     invite = page.get_by_role("region", name="Invite someone")
@@ -82,6 +100,8 @@ def test_sign_up_accounts_invite_and_teammate_joins(browser_page, chromium_brows
         other.watch = page.watch
         page.watch.attach(other)
         other.phone = page.phone
+        other.goto("/password/reset/")
+        check(other)
         other.goto(invite_path)
         other.get_by_role("heading", name="Join Founder Goods").wait_for()
         check(other)
