@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -121,6 +121,8 @@ def parse_date(value: str, tz: ZoneInfo) -> datetime:
         raise ValueError(f"“{value}” is not a date; use YYYY-MM-DD (or YYYY-MM-DD HH:MM, YYYY/MM/DD, MM/DD/YYYY).")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
+    if parsed.year < 2000 or parsed > datetime.now(tz) + timedelta(days=1):
+        raise ValueError(f"“{value}” is not a plausible enforcement date (from 2000 to today).")
     return parsed
 
 

@@ -198,3 +198,26 @@ def test_multipart_without_boundary_is_400(client, member, org):
     response = client.generic("POST", "/api/v1/violations/import", b"", content_type="multipart/form-data", **headers)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "enforced_at",
+    ["0178-10-20T03:11:25.9+22:34", "2026-11-02T10:00:00", "1999-12-31T23:00:00Z", "2301-01-01T00:00:00Z"],
+)
+def test_implausible_or_naive_datetimes_are_400_at_the_field(api, shop, enforced_at):
+    response = api.post("/violations", violation_payload(shop, enforced_at=enforced_at))
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == "enforced_at"
+
+
+def test_a_future_enforcement_date_is_refused(api, shop):
+    response = api.post("/violations", violation_payload(shop, enforced_at="2099-01-01T00:00:00Z"))
+    assert response.status_code == 400
+    assert response.json()["field"] == "enforced_at"
+    assert Violation.objects.count() == 0
+
+
+def test_far_offsets_are_normalised_to_utc(api, shop):
+    response = api.post("/violations", violation_payload(shop, enforced_at="2026-11-02T10:00:00+13:45"))
+    assert response.status_code == 201, response.content
+    assert Violation.objects.get().enforced_at.isoformat() == "2026-11-01T20:15:00+00:00"

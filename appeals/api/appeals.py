@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from appeals.api.base import ERRORS, ApiProblem, Error, require_role
+from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, Error, require_role
 from appeals.models import Appeal, Evidence, Violation
 from appeals.services import appeals as appeal_services
 from appeals.services import evidence as evidence_services
@@ -97,13 +97,13 @@ class AppealPatch(Schema):
 
 
 class SubmitIn(Schema):
-    submitted_at: datetime | None = None
+    submitted_at: ApiDateTime | None = None
     platform_reference: str = Field("", max_length=120)
 
 
 class OutcomeIn(Schema):
     outcome: Outcome
-    decided_at: datetime | None = None
+    decided_at: ApiDateTime | None = None
     message: str = Field("", max_length=20000)
     impacts_cleared: list[Impact] | None = None
     version: int | None = Field(None, description="The version you read; omit to record against the current one.")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -14,12 +15,26 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
+from pydantic import AfterValidator
 
 from appeals.services import InvalidTransition, PermissionRefused, ServiceError, StaleVersion
 from core.models import Role
 from core.tokens import api_token_authenticate
 
 logger = logging.getLogger(__name__)
+
+
+def _sane_datetime(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("Give the time with its offset, e.g. 2026-11-02T10:00:00-05:00 or 2026-11-02T15:00:00Z.")
+    value = value.astimezone(UTC)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("Dates must fall between the years 2000 and 2100.")
+    return value
+
+
+# Every datetime the API accepts: with an offset, in a sane range, stored in UTC.
+ApiDateTime = Annotated[datetime, AfterValidator(_sane_datetime)]
 
 
 class FieldError(Schema):

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from appeals.api.base import ERRORS, ApiProblem, require_role
+from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, require_role
 from appeals.models import Account, Appeal, SupportChannel, SupportTicket, Violation
 from appeals.selectors.tickets import Sla, at_risk_threshold, with_sla
 from appeals.services.tickets import ticket_create, ticket_update
@@ -48,9 +48,9 @@ class TicketIn(Schema):
     subject: str = Field(..., min_length=1, max_length=200)
     question: str = Field("", max_length=20000)
     notes: str = Field("", max_length=20000)
-    opened_at: datetime | None = None
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
+    opened_at: ApiDateTime | None = None
+    first_response_at: ApiDateTime | None = None
+    resolved_at: ApiDateTime | None = None
 
 
 class TicketPatch(Schema):
@@ -60,9 +60,9 @@ class TicketPatch(Schema):
     subject: str | None = Field(None, min_length=1, max_length=200)
     question: str | None = Field(None, max_length=20000)
     notes: str | None = Field(None, max_length=20000)
-    opened_at: datetime | None = None
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
+    opened_at: ApiDateTime | None = None
+    first_response_at: ApiDateTime | None = None
+    resolved_at: ApiDateTime | None = None
 
 
 class TicketFilters(Schema):

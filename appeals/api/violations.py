@@ -10,7 +10,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from appeals import imports
-from appeals.api.base import ERRORS, ApiProblem, FieldError, require_role
+from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, FieldError, require_role
 from appeals.models import Account, CaseStatus, Violation, ViolationItem, ViolationKind
 from appeals.services import violations as violation_services
 from core.models import Membership, Role
@@ -61,7 +61,7 @@ class ViolationIn(Schema):
     policy: str = Field(..., min_length=1, max_length=255)
     action: str = Field("", max_length=255)
     record_status: RecordStatus = "enforced"
-    enforced_at: datetime
+    enforced_at: ApiDateTime
     notice: str = Field("", max_length=20000)
     penalty_points: int = Field(0, ge=0, le=1000)
     sku_ids: IdList = []
@@ -79,7 +79,7 @@ class ViolationPatch(Schema):
     policy: str | None = Field(None, min_length=1, max_length=255)
     action: str | None = Field(None, max_length=255)
     record_status: RecordStatus | None = None
-    enforced_at: datetime | None = None
+    enforced_at: ApiDateTime | None = None
     notice: str | None = Field(None, max_length=20000)
     penalty_points: int | None = Field(None, ge=0, le=1000)
     sku_ids: IdList | None = None
@@ -92,8 +92,8 @@ class ViolationFilters(Schema):
     account_id: int | None = None
     kind: Kind | None = None
     status: CaseStatusName | None = None
-    enforced_after: datetime | None = None
-    enforced_before: datetime | None = None
+    enforced_after: ApiDateTime | None = None
+    enforced_before: ApiDateTime | None = None
     cursor: str | None = Field(None, max_length=40)
     limit: int = Field(50, ge=1, le=200)
 

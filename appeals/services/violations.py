@@ -121,6 +121,14 @@ def _replace_items(violation: Violation, items: dict[str, list[str]]) -> None:
     )
 
 
+def _check_enforced_at(enforced_at: datetime) -> datetime:
+    if enforced_at is None or enforced_at.tzinfo is None:
+        raise ServiceError("Enter the date the action was enforced.", field="enforced_at")
+    if enforced_at.year < 2000 or enforced_at > timezone.now() + timedelta(days=1):
+        raise ServiceError("The enforcement date must be a real past date (from 2000 to today).", field="enforced_at")
+    return enforced_at
+
+
 def _check_points(points: int | None) -> int:
     points = int(points or 0)
     if not 0 <= points <= 1000:
@@ -152,6 +160,7 @@ def violation_create(
     if not reference:
         raise ServiceError("Enter the platform's violation reference number.", field="reference")
     _check_kind(account, kind)
+    _check_enforced_at(enforced_at)
     _check_reference_free(account, reference)
     cleaned_items = _clean_items(items)
     violation = Violation(
@@ -206,6 +215,8 @@ def violation_update(*, violation: Violation, by, version: int, **changes: Any) 
         _check_reference_free(account, reference, exclude_pk=locked.pk)
     if "penalty_points" in changes:
         changes["penalty_points"] = _check_points(changes["penalty_points"])
+    if "enforced_at" in changes:
+        _check_enforced_at(changes["enforced_at"])
 
     changed: list[str] = []
     for name, value in changes.items():
