@@ -1,0 +1,66 @@
+"""Every main screen filled with the demo data (long names, many rows, charts) is accessible and fits a phone."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from appeals.management.commands.load_demo import DEMO_EMAIL, DEMO_PASSWORD
+from appeals.models import Appeal, Escalation, SupportTicket, Violation
+from core.models import Organization
+from tests.browser.conftest import check_page
+from tests.browser.helpers import log_in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_screens_are_clean(browser_page):
+    call_command("load_demo", stdout=io.StringIO())
+    org = Organization.objects.get(memberships__user__email=DEMO_EMAIL)
+    decided = Appeal.objects.filter(organization=org, decided_at__isnull=False).order_by("pk").first()
+    draft = Appeal.objects.filter(organization=org, status=Appeal.Status.DRAFT).order_by("pk").first()
+    account = decided.violation.account
+    paths = [
+        "/inbox/",
+        "/violations/",
+        "/violations/?status=under_review&sort=-enforced_at",
+        f"/violations/{decided.violation_id}/",
+        f"/violations/{decided.violation_id}/edit/",
+        f"/violations/{decided.violation_id}/escalation-packet/",
+        f"/appeals/{decided.pk}/step/5/",
+        *(f"/appeals/{draft.pk}/step/{step}/" for step in range(1, 6)),
+        "/accounts/",
+        f"/accounts/{account.pk}/",
+        "/tickets/",
+        "/channel-guide/",
+        "/appeal-templates/",
+        "/checklists/",
+        "/analytics/",
+        "/analytics/appeals/",
+        "/settings/",
+        "/settings/members/",
+        "/profile/",
+        "/profile/tokens/",
+        "/calendar/",
+        "/reminders/failed/",
+    ]
+    if ticket := SupportTicket.objects.filter(organization=org).first():
+        paths.append(f"/tickets/{ticket.pk}/")
+    if escalation := Escalation.objects.filter(organization=org).first():
+        paths.append(f"/violations/{escalation.violation_id}/")
+    assert Violation.objects.filter(organization=org).count() > 10
+
+    page = browser_page
+    log_in(page, DEMO_EMAIL, DEMO_PASSWORD)
+    problems = []
+    for path in paths:
+        response = page.goto(path)
+        if response.status != 200:
+            problems.append(f"{path}: HTTP {response.status}")
+            continue
+        try:
+            check_page(page, phone=page.phone)
+        except AssertionError as exc:
+            problems.append(str(exc))
+    assert problems == [], "\n".join(problems)
