@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 SIZES = {"laptop": {"width": 1366, "height": 860}, "phone": {"width": 390, "height": 844}}
+# The stylesheet has a dark theme too; a test parametrized with `colour_scheme` checks both.
+COLOUR_SCHEMES = ["light", "dark"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -132,6 +134,9 @@ def size(request) -> str:
 @pytest.fixture
 def browser_page(request, chromium_browser, live_server, size, tmp_path):
     context = chromium_browser.new_context(
+        color_scheme=request.node.callspec.params.get("colour_scheme", "light")
+        if hasattr(request.node, "callspec")
+        else "light",
         viewport=SIZES[size],
         base_url=live_server.url,
         accept_downloads=True,

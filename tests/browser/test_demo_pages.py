@@ -1,4 +1,5 @@
-"""Every main screen filled with the demo data (long names, many rows, charts) is accessible and fits a phone."""
+"""Every main screen filled with the demo data (long names, many rows, charts) is accessible and fits a phone;
+the dark theme's contrast is checked too."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from tests.browser.helpers import log_in
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_screens_are_clean(browser_page):
+@pytest.mark.parametrize(("size", "colour_scheme"), [("laptop", "light"), ("phone", "light"), ("laptop", "dark")])
+def test_demo_screens_are_clean(browser_page, size, colour_scheme):
     call_command("load_demo", stdout=io.StringIO())
     org = Organization.objects.get(memberships__user__email=DEMO_EMAIL)
     decided = Appeal.objects.filter(organization=org, decided_at__isnull=False).order_by("pk").first()
