@@ -292,9 +292,10 @@ def _time_to_decision(
         decided.annotate(sub_day=TruncDate("submitted_at", tzinfo=tz), dec_day=TruncDate("decided_at", tzinfo=tz))
         .values("sub_day", "dec_day")
         .annotate(
-            n=Count("id"),
-            rev=Count("id", filter=Q(status=Appeal.Status.REVERSED)),
-            part=Count("id", filter=Q(status=Appeal.Status.PARTIALLY_REVERSED)),
+            n=Count("*"),
+            # status, not id: every column read is in the covering (organization, decided_at) index.
+            rev=Count("status", filter=Q(status=Appeal.Status.REVERSED)),
+            part=Count("status", filter=Q(status=Appeal.Status.PARTIALLY_REVERSED)),
         )
         .order_by()
         .values_list("sub_day", "dec_day", "n", "rev", "part")
@@ -472,7 +473,7 @@ def _analytics_dashboard(
     cube = list(
         decided.annotate(notice_delta=_notice_delta(tz), **{f"band_{d}": case for d, case in band_cases.items()})
         .values("status", "notice_delta", "evidence_count", "evidence_categories", *[f"band_{d}" for d in band_cases])
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # COUNT(*), not COUNT(id): the covering index serves it without the table
         .order_by()
     )
     type_bits = [(key, Evidence.CATEGORY_BITS[key]) for key in EVIDENCE_TYPE_LABELS]
@@ -499,7 +500,10 @@ def _analytics_dashboard(
             rows.append({"key": key, "label": label, "rate": rate, "drill": _query(base, **{dimension: key})})
         breakdowns[dimension] = rows
 
-    rate_aggs = {"n": Count("id"), **{k.split("__")[1]: v for k, v in _rate_aggregates("x", None).items()}}
+    rate_aggs = {
+        "n": Count("*"),
+        **{k.split("__")[1]: v for k, v in _rate_aggregates("x", None, count="status").items()},
+    }
 
     # 2. Kind, policy, account and assignee: one GROUP BY over the four columns (one join instead of four),
     #    summed per column here. Each group is a distinct (kind, policy, account, assignee) of the range.
