@@ -41,7 +41,9 @@ class ViolationFilter(django_filters.FilterSet):
         method="filter_search",
         help_text="Reference, policy, notice text or an affected ID (SKU, order…)",
     )
-    account = django_filters.ModelChoiceFilter(queryset=Account.objects.none(), empty_label="Any account")
+    # Choices from (id, name, external id) tuples: no Account instances are built for a 200-option select,
+    # and the chosen value is checked against those choices (no extra query).
+    account = django_filters.ChoiceFilter(label="Account", empty_label="Any account", method="filter_account")
     kind = django_filters.ChoiceFilter(choices=ViolationKind.choices, empty_label="Any kind")
     policy = django_filters.CharFilter(lookup_expr="icontains", label="Policy contains")
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
@@ -67,9 +69,16 @@ class ViolationFilter(django_filters.FilterSet):
         self.organization = organization
         self.user = user
         super().__init__(data, *args, **kwargs)
-        self.filters["account"].queryset = Account.objects.filter(organization=organization).order_by("name")
+        accounts = Account.objects.filter(organization=organization).order_by("name", "pk")
+        self.filters["account"].extra["choices"] = [
+            (str(pk), f"{name} ({external_id})")
+            for pk, name, external_id in accounts.values_list("pk", "name", "external_id")
+        ]
         members = [(str(u.pk), str(u)) for u in organization_members(organization)]
         self.filters["assignee"].extra["choices"] = [("me", "Me"), ("none", "Nobody"), *members]
+
+    def filter_account(self, queryset, name, value):
+        return queryset.filter(account_id=int(value))
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(search_q(self.organization, value)) if value.strip() else queryset

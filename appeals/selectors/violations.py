@@ -203,4 +203,9 @@ def case_detail(organization: Organization, violation_pk: int) -> Violation:
 
 
 def organization_members(organization: Organization) -> QuerySet[User]:
-    return User.objects.filter(memberships__organization=organization).order_by("full_name", "email")
+    """Members for pickers: only the columns their labels use (str(user) is full_name or email)."""
+    return (
+        User.objects.filter(memberships__organization=organization)
+        .only("id", "full_name", "email")
+        .order_by("full_name", "email")
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms, template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -17,10 +17,11 @@ def fast_widget(bound: forms.BoundField) -> SafeString | str:
         return bound.as_widget()
     value = bound.value()
     selected = "" if value in (None, "") else str(value)
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((str(v), SafeString(" selected") if str(v) == selected else "", label) for v, label in bound.field.choices),
-    )
+    parts = []
+    for v, label in bound.field.choices:
+        v = str(v)
+        mark = " selected" if v == selected else ""
+        parts.append(f'<option value="{escape(v)}"{mark}>{conditional_escape(label)}</option>')
+    options = SafeString("".join(parts))
     attrs = format_html_join("", ' {}="{}"', ((k, v) for k, v in widget.attrs.items() if v not in (None, False)))
     return format_html('<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, attrs, options)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -55,6 +56,22 @@ def _with_windows(request: HttpRequest, rows) -> None:
     now, tz = timezone.now(), request.organization.zoneinfo
     for violation in rows:
         violation.window = appeal_window(violation, tz=tz, now=now)
+
+
+def _list_rows(request: HttpRequest, rows) -> None:
+    """What each row of the list shows, computed once in Python: per-row template filters, {% url %} and
+    {% with %} blocks cost more than the queries of the page (25 rows: ~10 ms of rendering on this machine)."""
+    _with_windows(request, rows)
+    case_prefix = reverse("appeals:case", kwargs={"violation_pk": 0}).removesuffix("0/")
+    viewer_tz = timezone.get_current_timezone()
+    for v in rows:
+        v.case_url = f"{case_prefix}{v.pk}/"
+        values = [item.value for item in v.items.all()]
+        v.ids_preview = ", ".join(values[:3])
+        v.ids_more = max(0, len(values) - 3)
+        enforced, appeal_by = v.enforced_at.astimezone(viewer_tz), v.appeal_by.astimezone(viewer_tz)
+        v.enforced_iso, v.enforced_day = enforced.isoformat(), date_format(enforced, "M j, Y")
+        v.appeal_by_iso, v.appeal_by_day = appeal_by.isoformat(), date_format(appeal_by, "M j, Y")
 
 
 def _add_service_error(form, exc: ServiceError) -> None:
@@ -103,7 +120,7 @@ def violation_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         number = 1
     page = selectors.page_of(filterset.qs, number=number, per_page=PER_PAGE)
-    _with_windows(request, page.rows)
+    _list_rows(request, page.rows)
     context = {
         "filter": filterset,
         "page": page,
