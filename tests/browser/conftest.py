@@ -90,20 +90,23 @@ class PageWatch:
         assert self.outside_requests == [], self.outside_requests
 
 
-def check_page(page, *, phone: bool) -> None:
-    """Accessibility and layout checks for the page currently shown."""
+def check_page(page, *, phone: bool, only: list[str] | None = None) -> None:
+    """Accessibility and layout checks for the page currently shown (`only`: just these axe rules)."""
     page.wait_for_load_state("load")
     if phone:
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px on a phone"
     page.evaluate(AXE_SOURCE)
     result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
+        """async (only) => {
+            const options = {resultTypes: ['violations']};
+            if (only) options.runOnly = {type: 'rule', values: only};
+            const r = await axe.run(document, options);
             return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
                 .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
                      v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-        }"""
+        }""",
+        only,
     )
     assert result == [], f"{page.url}: {result}"
 
@@ -131,25 +134,31 @@ def size(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def browser_page(request, chromium_browser, live_server, size, tmp_path):
-    context = chromium_browser.new_context(
-        color_scheme=request.node.callspec.params.get("colour_scheme", "light")
-        if hasattr(request.node, "callspec")
-        else "light",
+def open_page(browser, base_url: str, *, size: str = "laptop", colour_scheme: str = "light"):
+    """A fresh browser context and page at `size`, watched, with page.check() and page.phone."""
+    context = browser.new_context(
+        color_scheme=colour_scheme,
         viewport=SIZES[size],
-        base_url=live_server.url,
+        base_url=base_url,
         accept_downloads=True,
         is_mobile=size == "phone",
         has_touch=size == "phone",
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
-    watch = PageWatch(live_server.url)
+    watch = PageWatch(base_url)
     watch.attach(page)
     page.watch = watch
     page.phone = size == "phone"
     page.check = lambda: check_page(page, phone=page.phone)
+    return page
+
+
+@pytest.fixture
+def browser_page(request, chromium_browser, live_server, size, tmp_path):
+    params = getattr(request.node, "callspec", None)
+    colour_scheme = params.params.get("colour_scheme", "light") if params else "light"
+    page = open_page(chromium_browser, live_server.url, size=size, colour_scheme=colour_scheme)
     yield page
     if getattr(request.node, "browser_call_failed", False):
         # What the person saw when the journey failed, with any error messages on it.
@@ -157,5 +166,5 @@ def browser_page(request, chromium_browser, live_server, size, tmp_path):
         page.screenshot(path=str(shot), full_page=True)
         alerts = page.locator("[role=alert], .errorlist").all_inner_texts()
         print(f"\nBrowser at failure: {page.url}\nScreenshot: {shot}\nAlerts on the page: {alerts}")
-    context.close()
-    watch.assert_clean()
+    page.context.close()
+    page.watch.assert_clean()
