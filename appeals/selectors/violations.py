@@ -18,8 +18,35 @@ INBOX_GROUP_LIMIT = 10
 OPEN_STATUSES = [CaseStatus.NOT_APPEALED, CaseStatus.DRAFT]
 
 
+# Columns the inbox and list rows show (the notice text, the account's and assignee's other columns are not read).
+ROW_COLUMNS = (
+    "id",
+    "organization_id",
+    "account_id",
+    "assignee_id",
+    "reference",
+    "kind",
+    "policy",
+    "record_status",
+    "enforced_at",
+    "appeal_by",
+    "status",
+    "penalty_points",
+    "account__id",
+    "account__name",
+    "assignee__id",
+    "assignee__full_name",
+    "assignee__email",
+)
+
+
 def violations_base(organization: Organization) -> QuerySet[Violation]:
     return Violation.objects.filter(organization=organization).select_related("account", "assignee")
+
+
+def violation_rows(organization: Organization) -> QuerySet[Violation]:
+    """violations_base with only the columns list rows show."""
+    return violations_base(organization).only(*ROW_COLUMNS)
 
 
 @dataclass
@@ -71,7 +98,10 @@ def inbox_for_member(organization: Organization, *, user: User | None = None, no
         if not count:
             return []
         return list(
-            violations.filter(q).select_related("account", "assignee").order_by("appeal_by", "pk")[:INBOX_GROUP_LIMIT]
+            violations.filter(q)
+            .select_related("account", "assignee")
+            .only(*ROW_COLUMNS)
+            .order_by("appeal_by", "pk")[:INBOX_GROUP_LIMIT]
         )
 
     def appeal_rows(q: Q, count: int) -> list[Appeal]:
@@ -80,6 +110,7 @@ def inbox_for_member(organization: Organization, *, user: User | None = None, no
         return list(
             reviews.filter(q)
             .select_related("violation__account", "violation__assignee")
+            .only("id", "round", "due_at", "violation_id", *(f"violation__{c}" for c in ROW_COLUMNS))
             .order_by("due_at", "pk")[:INBOX_GROUP_LIMIT]
         )
 

@@ -102,10 +102,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # --- Full list -----------------------------------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest) -> ViolationFilter:
+def _filtered(request: HttpRequest, *, rows_only: bool = False) -> ViolationFilter:
+    base = selectors.violation_rows if rows_only else selectors.violations_base
     return ViolationFilter(
         request.GET or None,
-        queryset=selectors.violations_base(request.organization),
+        queryset=base(request.organization),
         organization=request.organization,
         user=request.user,
     )
@@ -114,7 +115,7 @@ def _filtered(request: HttpRequest) -> ViolationFilter:
 @require_GET
 @member_required()
 def violation_list(request: HttpRequest) -> HttpResponse:
-    filterset = _filtered(request)
+    filterset = _filtered(request, rows_only=True)
     try:
         number = int(request.GET.get("page", "1"))
     except ValueError:
