@@ -304,6 +304,48 @@ def test_list_query_count_is_fixed(org, shop, member, member_client, django_asse
     assert len(response.context["page"].rows) == min(n, 25)
 
 
+def test_list_query_count_same_for_every_filter_and_page_size(org, shop, member, member_client):
+    """Rows shown and filters used do not change the number of queries (rows' IDs come in one prefetch)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _many(org, shop, 3)
+    url = f"/violations/?account={shop.pk}&kind=listing_removal&status=draft&assignee=me&policy=a&sort=-penalty_points"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get(url).status_code == 200
+        return len(ctx)
+
+    few = count()
+    _many(org, AccountFactory(organization=org), 30)
+    assert count() == few <= 10
+
+
+def test_list_row_shows_ids_preview_dates_and_case_link(org, shop, member_client):
+    v = ViolationFactory(account=shop, reference="PREVIEW-1")
+    ViolationItem.objects.bulk_create(
+        [ViolationItem(violation=v, organization=org, kind="sku", value=f"SKU-{k}") for k in range(5)]
+    )
+    body = member_client.get("/violations/").content.decode()
+    assert f'href="/violations/{v.pk}/">PREVIEW-1</a>' in body
+    assert "SKU-0, SKU-1, SKU-2 +2" in body
+    local = timezone.localtime(v.enforced_at)
+    assert f'datetime="{local.isoformat()}"' in body
+
+
+def test_list_account_filter_refuses_another_organizations_account(org, shop, other_org, member_client):
+    ViolationFactory(account=shop, reference="MINE-1")
+    foreign = AccountFactory(organization=other_org)
+    ViolationFactory(account=foreign, reference="THEIRS-1")
+    response = member_client.get(f"/violations/?account={foreign.pk}")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "THEIRS-1" not in body
+    assert "Select a valid choice" in body
+    assert "MINE-1" in member_client.get(f"/violations/?account={shop.pk}").content.decode()
+
+
 def test_list_paginates_25_per_page(org, shop, member_client):
     _many(org, shop, 30)
     first = member_client.get("/violations/")
