@@ -32,7 +32,7 @@ def unthrottled_api():
 
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_schema_mismatch_or_leak(
-    live_server, org, other_org, member, unthrottled_api
+    live_server, org, other_org, member, unthrottled_api, tmp_path
 ):
     shop = AccountFactory(organization=org, external_id="7495001122")
     case = ViolationFactory(account=shop, enforced_at=timezone.now() - timedelta(days=2))
