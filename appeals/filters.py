@@ -74,8 +74,8 @@ class ViolationFilter(django_filters.FilterSet):
             (str(pk), f"{name} ({external_id})")
             for pk, name, external_id in accounts.values_list("pk", "name", "external_id")
         ]
-        members = [(str(u.pk), str(u)) for u in organization_members(organization)]
-        self.filters["assignee"].extra["choices"] = [("me", "Me"), ("none", "Nobody"), *members]
+        self.member_choices = [(str(u.pk), str(u)) for u in organization_members(organization)]
+        self.filters["assignee"].extra["choices"] = [("me", "Me"), ("none", "Nobody"), *self.member_choices]
 
     def filter_account(self, queryset, name, value):
         return queryset.filter(account_id=int(value))

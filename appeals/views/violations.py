@@ -122,13 +122,18 @@ def violation_list(request: HttpRequest) -> HttpResponse:
         number = 1
     page = selectors.page_of(filterset.qs, number=number, per_page=PER_PAGE)
     _list_rows(request, page.rows)
+    bulk_form = None
+    if request.membership.can_edit:
+        bulk_form = BulkForm(organization=request.organization)
+        # The picker shows the members the filter already read (its queryset still validates a POST).
+        bulk_form.fields["assignee"].choices = [("", "Nobody"), *filterset.member_choices]
     context = {
         "filter": filterset,
         "page": page,
         "sort": filterset.current_sort,
         "membership": request.membership,
         "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
-        "bulk_form": BulkForm(organization=request.organization) if request.membership.can_edit else None,
+        "bulk_form": bulk_form,
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "appeals/violations/list.html#results" if partial else "appeals/violations/list.html"
