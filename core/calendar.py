@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -26,6 +26,13 @@ def _aware(local: datetime, tz: ZoneInfo) -> datetime:
     if roundtrip.replace(tzinfo=None) != local:
         return roundtrip  # the wall time did not exist; zoneinfo already resolved it forward
     return candidate
+
+
+@lru_cache(maxsize=512)
+def _country_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    # Shared by every calendar of the same place: a sweep over a thousand organizations builds each year's
+    # holidays once per country, not once per organization.
+    return holidays.country_holidays(country, subdiv=subdivision)
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ class BusinessCalendar:
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
         try:
-            return holidays.country_holidays(self.country, subdiv=self.subdivision)
+            return _country_holidays(self.country, self.subdivision)
         except NotImplementedError as exc:
             raise CalendarError(str(exc)) from exc
 
