@@ -8,6 +8,7 @@ from django import forms
 
 from appeals.models import Account, Appeal, ChannelRule, SupportChannel, Violation
 from appeals.selectors.tickets import Sla, TicketFilters
+from appeals.services.tickets import TICKET_FIELDS
 from core.models import Organization
 
 DATETIME_WIDGET = {"type": "datetime-local"}
@@ -78,22 +79,7 @@ class TicketForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "account",
-                "violation",
-                "appeal",
-                "channel",
-                "platform_number",
-                "subject",
-                "question",
-                "notes",
-                "opened_at",
-                "first_response_at",
-                "resolved_at",
-            )
-        }
+        return {name: data[name] for name in TICKET_FIELDS}
 
 
 class TicketFilterForm(forms.Form):

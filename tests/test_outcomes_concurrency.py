@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from appeals.models import Appeal, TimelineEvent, TimelineVerb
 from appeals.services import ServiceError, StaleVersion
 from appeals.services.outcomes import appeal_follow_up_start, outcome_record
+from tests.concurrency import race as _race
 from tests.outcomes_helpers import submitted_appeal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls):
-    """Run the calls in threads released together; returns each call's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_two_outcomes_at_once_one_saved_one_refused(shop, member, owner):
