@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, Error, require_role
 from appeals.models import Appeal, Evidence, Violation
+from appeals.services import StaleVersion
 from appeals.services import appeals as appeal_services
 from appeals.services import evidence as evidence_services
 from appeals.services import outcomes as outcome_services
@@ -156,6 +157,13 @@ def _fresh(pk: int) -> dict:
     return appeal_out(_appeals().get(pk=pk))
 
 
+def _appeal_to_change(request: HttpRequest, appeal_id: int) -> Appeal:
+    """The organization's appeal (404 otherwise, checked first so IDs cannot be probed) for a member or above."""
+    appeal = get_scoped_or_404(request, Appeal.objects.all(), pk=appeal_id)
+    require_role(request, Role.MEMBER)
+    return appeal
+
+
 def _cursor(value: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(value.encode() + b"==").decode())
@@ -196,13 +204,10 @@ def appeals_read(request: HttpRequest, appeal_id: int):
 
 @router.patch("/appeals/{appeal_id}", response={200: AppealOut, **ERRORS}, summary="Update a draft")
 def appeals_update(request: HttpRequest, appeal_id: int, payload: AppealPatch):
-    appeal = get_scoped_or_404(request, Appeal.objects.all(), pk=appeal_id)
-    require_role(request, Role.MEMBER)
+    appeal = _appeal_to_change(request, appeal_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
     if appeal.version != version:
-        from appeals.services import StaleVersion
-
         raise StaleVersion()
     current = {name: getattr(appeal, name) for name in appeal_services.STEP_FIELDS[2]}
     steps = [
@@ -227,8 +232,7 @@ def appeals_update(request: HttpRequest, appeal_id: int, payload: AppealPatch):
     "/appeals/{appeal_id}/evidence", response={201: EvidenceOut, **UPLOAD_ERRORS}, summary="Attach an evidence file"
 )
 def appeals_evidence(request: HttpRequest, appeal_id: int, file: File[UploadedFile], caption: Form[str] = ""):
-    appeal = get_scoped_or_404(request, Appeal.objects.all(), pk=appeal_id)
-    require_role(request, Role.MEMBER)
+    appeal = _appeal_to_change(request, appeal_id)
     if len(caption) > 200:
         raise ApiProblem(400, "invalid", "Keep the caption to one line (under 200 characters).", "caption")
     evidence = evidence_services.evidence_add(appeal_id=appeal.pk, upload=file, by=request.user, caption=caption)
@@ -237,8 +241,7 @@ def appeals_evidence(request: HttpRequest, appeal_id: int, file: File[UploadedFi
 
 @router.post("/appeals/{appeal_id}/submit", response={200: AppealOut, **ERRORS}, summary="Mark as submitted")
 def appeals_submit(request: HttpRequest, appeal_id: int, payload: SubmitIn):
-    appeal = get_scoped_or_404(request, Appeal.objects.all(), pk=appeal_id)
-    require_role(request, Role.MEMBER)
+    appeal = _appeal_to_change(request, appeal_id)
     appeal_services.appeal_submit(
         appeal_id=appeal.pk,
         by=request.user,
@@ -250,8 +253,7 @@ def appeals_submit(request: HttpRequest, appeal_id: int, payload: SubmitIn):
 
 @router.post("/appeals/{appeal_id}/outcome", response={200: AppealOut, **ERRORS}, summary="Record the decision")
 def appeals_outcome(request: HttpRequest, appeal_id: int, payload: OutcomeIn):
-    appeal = get_scoped_or_404(request, Appeal.objects.all(), pk=appeal_id)
-    require_role(request, Role.MEMBER)
+    appeal = _appeal_to_change(request, appeal_id)
     outcome_services.outcome_record(
         appeal_id=appeal.pk,
         by=request.user,
@@ -266,7 +268,6 @@ def appeals_outcome(request: HttpRequest, appeal_id: int, payload: OutcomeIn):
 
 @router.post("/appeals/{appeal_id}/follow-up", response={201: AppealOut, **ERRORS}, summary="Start the next round")
 def appeals_follow_up(request: HttpRequest, appeal_id: int):
-    appeal = get_scoped_or_404(request, Appeal.objects.all(), pk=appeal_id)
-    require_role(request, Role.MEMBER)
+    appeal = _appeal_to_change(request, appeal_id)
     follow_up = outcome_services.appeal_follow_up_start(appeal_id=appeal.pk, by=request.user)
     return Status(201, _fresh(follow_up.pk))
