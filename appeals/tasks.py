@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from appeals.services import reminders
+
+
+def _token(claim: str | None) -> datetime | None:
+    return datetime.fromisoformat(claim) if claim else None
 
 
 @shared_task(name="appeals.tasks.reminders_sweep", ignore_result=True)
@@ -15,9 +21,10 @@ def reminders_sweep() -> dict[str, int]:
 
 # max_retries=None: the attempt count lives in the database (REMINDER_MAX_ATTEMPTS), not in the message.
 @shared_task(name="appeals.tasks.reminder_send", bind=True, max_retries=None, ignore_result=True)
-def reminder_send(self, reminder_id: int) -> str:
+def reminder_send(self, reminder_id: int, claim: str | None = None) -> str:
+    """claim: the sweep's claim on the row (ISO time); None for a manager's retry."""
     try:
-        return reminders.reminder_deliver(reminder_id=reminder_id)
+        return reminders.reminder_deliver(reminder_id=reminder_id, token=_token(claim))
     except reminders.ReminderRetry as exc:
         # Short countdown (<= REMINDER_RETRY_MAX_SECONDS, far below the visibility timeout). If this publish
         # fails too, the row is pending with send_after set, and the next sweep enqueues it.
@@ -25,9 +32,9 @@ def reminder_send(self, reminder_id: int) -> str:
 
 
 @shared_task(name="appeals.tasks.reminder_digest_send", bind=True, max_retries=None, ignore_result=True)
-def reminder_digest_send(self, user_id: int) -> str:
+def reminder_digest_send(self, user_id: int, claim: str | None = None) -> str:
     try:
-        return reminders.digest_deliver(user_id=user_id)
+        return reminders.digest_deliver(user_id=user_id, token=_token(claim))
     except reminders.ReminderRetry as exc:
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 

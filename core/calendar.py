@@ -65,23 +65,41 @@ class BusinessCalendar:
     def holiday_name(self, day: date) -> str | None:
         return self._holidays.get(day)
 
+    @cached_property
+    def _memo(self) -> dict[tuple[str, date], object]:
+        # The calendar is immutable, so day-by-day answers can be kept: a holiday lookup costs ~10 µs, and a
+        # reminder sweep asks about the same few days thousands of times.
+        return {}
+
     def is_business_day(self, day: date) -> bool:
-        return day.isoweekday() in self.working_days and day not in self._holidays and day not in self.closed_dates
+        key = ("business", day)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = (
+                day.isoweekday() in self.working_days and day not in self._holidays and day not in self.closed_dates
+            )
+        return known  # type: ignore[return-value]
 
     def next_business_day(self, day: date) -> date:
-        day += timedelta(days=1)
-        for _ in range(3700):
-            if self.is_business_day(day):
-                return day
-            day += timedelta(days=1)
-        raise CalendarError("No business day within ten years: check working days and closed dates.")
+        key = ("next", day)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._step(day, timedelta(days=1))
+        return known  # type: ignore[return-value]
 
     def previous_business_day(self, day: date) -> date:
-        day -= timedelta(days=1)
+        key = ("previous", day)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._step(day, timedelta(days=-1))
+        return known  # type: ignore[return-value]
+
+    def _step(self, day: date, step: timedelta) -> date:
+        day += step
         for _ in range(3700):
             if self.is_business_day(day):
                 return day
-            day -= timedelta(days=1)
+            day += step
         raise CalendarError("No business day within ten years: check working days and closed dates.")
 
     def local(self, moment: datetime) -> datetime:
@@ -173,7 +191,11 @@ class BusinessCalendar:
 
     def opening_of(self, day: date) -> datetime:
         """The opening time of a local calendar day (whether or not it is a business day)."""
-        return _aware(datetime.combine(day, self.opens_at), self.tz)
+        key = ("opens", day)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = _aware(datetime.combine(day, self.opens_at), self.tz)
+        return known  # type: ignore[return-value]
 
     def end_of_day(self, day: date) -> datetime:
         """The last moment of a local calendar day (platform windows close then)."""

@@ -523,3 +523,84 @@ def test_two_sweeps_at_once_insert_once(case, assignee, member):
         reminders.reminders_sweep(enqueue=False)  # sweep B
     assert reminders._insert(rows_of_a) == 2  # attempted, and ignored
     assert Reminder.objects.count() == 2
+
+
+# --- the sweep claims, the task takes over ---------------------------------------------------------------------
+
+
+def test_sweep_claims_due_rows_and_the_task_presenting_the_claim_sends_once(
+    case, assignee, mailoutbox, django_capture_on_commit_callbacks
+):
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    now = ny(2026, 11, 25, 10, 0)
+    with time_machine.travel(now, tick=False), django_capture_on_commit_callbacks(execute=False):
+        counts = reminders.reminders_sweep()
+    r = Reminder.objects.get()
+    assert counts["to_send"] == 1 and r.claimed_at == now
+    later = now + timedelta(seconds=30)
+    # Nobody else can take the row while the sweep's claim holds: not a second sweep, not a worker without it.
+    assert reminders.reminders_claim_due(later) == ([], [])
+    assert reminders.reminder_deliver(reminder_id=r.pk, now=later) == "skipped"
+    assert reminders.reminder_deliver(reminder_id=r.pk, now=later, token=now) == "sent"
+    # The same message delivered again (a broker redelivery) finds the row taken over.
+    assert reminders.reminder_deliver(reminder_id=r.pk, now=later + timedelta(seconds=1), token=now) == "skipped"
+    assert len(mailoutbox) == 1
+
+
+def test_a_claim_whose_task_never_ran_is_claimed_again_after_the_lease(case, assignee, settings):
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    now = ny(2026, 11, 25, 10, 0)
+    with time_machine.travel(now, tick=False):
+        reminders.reminders_sweep(enqueue=False)
+    r = Reminder.objects.get()
+    assert reminders.reminders_claim_due(now) == ([r.pk], [])
+    assert reminders.reminders_claim_due(now + timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS - 1)) == (
+        [],
+        [],
+    )
+    after_lease = now + timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS + 1)
+    assert reminders.reminders_claim_due(after_lease) == ([r.pk], [])
+    # The first sweep's task arrives late: its claim is no longer the row's, so it sends nothing.
+    assert reminders.reminder_deliver(reminder_id=r.pk, now=after_lease, token=now) == "skipped"
+    assert reminders.reminder_deliver(reminder_id=r.pk, now=after_lease, token=after_lease) == "sent"
+
+
+def test_digest_task_presenting_the_sweeps_claim_sends_one_email(org, shop, mailoutbox):
+    digest = MembershipFactory(
+        organization=org, user__email="digest@acme.test", user__email_mode=User.EmailMode.DIGEST
+    ).user
+    for n in range(2):
+        v = ViolationFactory(account=shop, assignee=digest, reference=f"VR-T{n}", status=CaseStatus.UNDER_REVIEW)
+        _appeal(v, ny(2026, 11, 30, 14, 0))
+    with time_machine.travel(ny(2026, 11, 27, 10, 0), tick=False):
+        reminders.reminders_sweep(enqueue=False)
+    now = ny(2026, 11, 28, 8, 1)
+    assert reminders.reminders_claim_due(now) == ([], [digest.pk])
+    assert Reminder.objects.filter(claimed_at=now).count() == 2
+    later = now + timedelta(seconds=5)
+    assert reminders.digest_deliver(user_id=digest.pk, now=later) == "skipped"
+    assert reminders.digest_deliver(user_id=digest.pk, now=later, token=now) == "sent"
+    assert reminders.digest_deliver(user_id=digest.pk, now=later, token=now) == "skipped"
+    assert len(mailoutbox) == 1 and "VR-T0" in mailoutbox[0].body and "VR-T1" in mailoutbox[0].body
+
+
+def test_broker_down_releases_the_sweeps_claims_at_once(case, assignee, django_capture_on_commit_callbacks):
+    from core.celery import app
+
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    saved = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
+    app.pool.force_close_all()
+    try:
+        with (
+            time_machine.travel(ny(2026, 11, 25, 10, 0), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            assert reminders.reminders_sweep()["to_send"] == 1
+    finally:
+        app.conf.broker_url = saved
+        app.pool.force_close_all()
+    r = Reminder.objects.get()
+    assert (r.status, r.claimed_at) == (Reminder.Status.PENDING, None)
+    # So the next sweep, two minutes later, publishes it again instead of waiting out the lease.
+    assert reminders.reminders_claim_due(ny(2026, 11, 25, 10, 2)) == ([r.pk], [])

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,7 +43,7 @@ from appeals.services import ServiceError
 from appeals.services.timeline import timeline_record
 from core.calendar import BusinessCalendar, _aware
 from core.emails import email_send
-from core.models import Membership, Organization, Role, User
+from core.models import ClosedDate, Membership, Organization, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -111,37 +111,68 @@ def retry_delay(attempts: int) -> int:
 
 
 class _Calendars:
-    """Organization calendars (and their copies in recipients' timezones), loaded once per sweep."""
+    """Organization calendars (and their copies in recipients' timezones), loaded once per sweep.
+
+    Read as plain values, not Organization instances: a sweep touching a thousand organizations spent
+    more time building model objects and prefetching than in its own queries.
+    """
+
+    _FIELDS = (
+        "id",
+        "timezone",
+        "holiday_country",
+        "holiday_subdivision",
+        "working_days",
+        "opens_at",
+        "closes_at",
+        "authorization_notice_days",
+    )
 
     def __init__(self) -> None:
-        self._orgs: dict[int, Organization] = {}
+        self._notice_days: dict[int, int] = {}
         self._cals: dict[tuple[int, str | None], BusinessCalendar] = {}
+        # Organizations with the same settings share one calendar object, and so its memo of days.
+        self._interned: dict[BusinessCalendar, BusinessCalendar] = {}
+
+    def _intern(self, calendar: BusinessCalendar) -> BusinessCalendar:
+        return self._interned.setdefault(calendar, calendar)
 
     def load(self, organization_ids: Iterable[int]) -> None:
-        missing = set(organization_ids) - self._orgs.keys()
-        if missing:
-            self._orgs.update(Organization.objects.prefetch_related("closed_dates").in_bulk(missing))
+        missing = set(organization_ids) - self._notice_days.keys()
+        if not missing:
+            return
+        closed: dict[int, set[date]] = defaultdict(set)
+        for org_id, day in ClosedDate.objects.filter(organization_id__any=missing).values_list(
+            "organization_id", "date"
+        ):
+            closed[org_id].add(day)
+        for org_id, tz, country, subdivision, working_days, opens_at, closes_at, notice_days in (
+            Organization.objects.filter(pk__any=missing).values_list(*self._FIELDS).order_by()
+        ):
+            self._notice_days[org_id] = notice_days
+            self._cals[(org_id, None)] = self._intern(
+                BusinessCalendar(
+                    timezone=tz,
+                    country=country,
+                    subdivision=subdivision or None,
+                    working_days=tuple(working_days),
+                    opens_at=opens_at,
+                    closes_at=closes_at,
+                    closed_dates=frozenset(closed[org_id]),
+                )
+            )
 
-    def org(self, organization_id: int) -> Organization:
+    def authorization_notice_days(self, organization_id: int) -> int:
         self.load([organization_id])
-        return self._orgs[organization_id]
+        return self._notice_days[organization_id]
 
     def get(self, organization_id: int, tz: str | None = None) -> BusinessCalendar:
         key = (organization_id, tz)
         if key not in self._cals:
             if tz is None:
-                org = self.org(organization_id)
-                self._cals[key] = BusinessCalendar(
-                    timezone=org.timezone,
-                    country=org.holiday_country,
-                    subdivision=org.holiday_subdivision or None,
-                    working_days=tuple(org.working_days),
-                    opens_at=org.opens_at,
-                    closes_at=org.closes_at,
-                    closed_dates=frozenset(c.date for c in org.closed_dates.all()),
-                )
+                self.load([organization_id])
             else:
-                self._cals[key] = self.get(organization_id).with_timezone(tz)
+                self._cals[key] = self._intern(self.get(organization_id).with_timezone(tz))
         return self._cals[key]
 
 
@@ -301,7 +332,7 @@ def _authorization_rules(now: datetime, cals: _Calendars) -> list[_Due]:
     for account_id, org_id, expires_on in rows:
         cal = cals.get(org_id)
         local_today = cal.local(now).date()
-        if 0 <= (expires_on - local_today).days <= cals.org(org_id).authorization_notice_days:
+        if 0 <= (expires_on - local_today).days <= cals.authorization_notice_days(org_id):
             due.append(
                 _Due(
                     kind=K.AUTHORIZATION_EXPIRING,
@@ -334,20 +365,22 @@ def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
     account_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "account"}
     tickets = {
         t[0]: t[1:]
-        for t in SupportTicket.objects.filter(id__in=ticket_ids).values_list(
+        for t in SupportTicket.objects.filter(id__any=ticket_ids).values_list(
             "id", "created_by_id", "violation_id", "account_id"
         )
     }
     case_ids |= {t[1] for t in tickets.values() if t[1]}
     cases = {
-        v[0]: v[1:] for v in Violation.objects.filter(id__in=case_ids).values_list("id", "assignee_id", "account_id")
+        v[0]: v[1:] for v in Violation.objects.filter(id__any=case_ids).values_list("id", "assignee_id", "account_id")
     }
     account_ids |= {c[1] for c in cases.values()} | {t[2] for t in tickets.values()}
     watchers: dict[int, set[int]] = defaultdict(set)
-    for violation_id, user_id in Watch.objects.filter(violation_id__in=case_ids).values_list("violation_id", "user_id"):
+    for violation_id, user_id in Watch.objects.filter(violation_id__any=case_ids).values_list(
+        "violation_id", "user_id"
+    ):
         watchers[violation_id].add(user_id)
     subscribers: dict[int, set[int]] = defaultdict(set)
-    for account_id, user_id in AccountSubscription.objects.filter(account_id__in=account_ids).values_list(
+    for account_id, user_id in AccountSubscription.objects.filter(account_id__any=account_ids).values_list(
         "account_id", "user_id"
     ):
         subscribers[account_id].add(user_id)
@@ -355,7 +388,7 @@ def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
     members: dict[int, set[int]] = defaultdict(set)
     leads: dict[int, set[int]] = defaultdict(set)
     for org_id, user_id, role in Membership.objects.filter(
-        organization_id__in=org_ids, user__is_active=True
+        organization_id__any=org_ids, user__is_active=True
     ).values_list("organization_id", "user_id", "role"):
         members[org_id].add(user_id)
         if role in (Role.OWNER, Role.MANAGER):
@@ -384,7 +417,16 @@ def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
     return result
 
 
-def _next_digest(user: User, now: datetime) -> datetime:
+class ReminderRecipient(NamedTuple):
+    """What scheduling needs of a person (a User has the same attributes)."""
+
+    id: int
+    timezone: str
+    email_mode: str
+    digest_hour: int
+
+
+def _next_digest(user: User | ReminderRecipient, now: datetime) -> datetime:
     tz = ZoneInfo(user.timezone)
     local = now.astimezone(tz)
     hour = min(int(user.digest_hour), 23)
@@ -394,7 +436,9 @@ def _next_digest(user: User, now: datetime) -> datetime:
     return slot
 
 
-def send_after_for(*, user: User, calendar: BusinessCalendar, deadline: datetime, now: datetime) -> datetime:
+def send_after_for(
+    *, user: User | ReminderRecipient, calendar: BusinessCalendar, deadline: datetime, now: datetime
+) -> datetime:
     """When this person should get the email: now in their working hours (or digest slot), else next morning.
 
     `calendar` is the organization's calendar seen in the recipient's timezone. A reminder never waits past
@@ -433,7 +477,7 @@ def _already_recorded(dues: list[_Due]) -> set[tuple[str, str, int, datetime]]:
     keys = sorted({d.subject_key for d in dues})
     for i in range(0, len(keys), 5000):
         found.update(
-            Reminder.objects.filter(kind__in={d.kind for d in dues}, subject_key__in=keys[i : i + 5000])
+            Reminder.objects.filter(kind__in={d.kind for d in dues}, subject_key__any=keys[i : i + 5000])
             .values_list("kind", "subject_key", "recipient_id", "deadline")
             .order_by()
         )
@@ -444,10 +488,12 @@ def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
     """New reminder rows (as tuples of _COLUMNS) for every recipient of every due deadline."""
     recipients = _recipients(dues)
     user_ids = set().union(*recipients.values()) if recipients else set()
-    users = User.objects.filter(id__in=user_ids, reminder_emails=True, is_active=True).only(
-        "id", "timezone", "email_mode", "digest_hour"
-    )
-    users_by_id = {u.id: u for u in users}
+    users_by_id = {
+        row[0]: ReminderRecipient(*row)
+        for row in User.objects.filter(id__any=user_ids, reminder_emails=True, is_active=True).values_list(
+            "id", "timezone", "email_mode", "digest_hour"
+        )
+    }
     done = _already_recorded(dues)
     rows: list[tuple] = []
     for d in dues:
@@ -481,21 +527,34 @@ def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
 
 
 def _insert(rows: list[tuple]) -> int:
-    """Multi-row INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a row another sweep made wins.
+    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a row another sweep made wins.
 
-    Raw SQL instead of bulk_create: building 1,000 model instances cost more than the query itself.
+    On PostgreSQL the rows are COPYed into a temporary table and inserted from there in one statement:
+    bulk_create built 1,000 model instances, and a multi-row VALUES or unnest() of arrays spent longer
+    converting parameters in Python than the insert takes in the database.
     """
-    adapt = connection.ops.adapt_datetimefield_value
+    if not rows:
+        return 0
     table = connection.ops.quote_name(Reminder._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    dt_positions = {_COLUMNS.index(c) for c in ("deadline", "send_after", "created_at")}
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 500):
-            batch = rows[i : i + 500]
-            params = [adapt(v) if j in dt_positions else v for row in batch for j, v in enumerate(row)]
-            values = ", ".join([one] * len(batch))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE reminder_new ON COMMIT DROP AS SELECT {columns} FROM {table} LIMIT 0"
+            )
+            with cursor.cursor.copy(f"COPY reminder_new ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM reminder_new ON CONFLICT DO NOTHING")
+            cursor.execute("DROP TABLE reminder_new")  # a second sweep in the same transaction (tests) makes its own
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            dt_positions = {_COLUMNS.index(c) for c in ("deadline", "send_after", "created_at")}
+            one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES {one} ON CONFLICT DO NOTHING",
+                [[adapt(v) if j in dt_positions else v for j, v in enumerate(row)] for row in rows],
+            )
     return len(rows)
 
 
@@ -522,7 +581,7 @@ def _claimable(now: datetime) -> Q:
 def reminders_due_for_sending(now: datetime) -> tuple[list[int], list[int]]:
     """Pending rows whose time has come and whose claim is free or expired: (reminder ids, digest user ids)."""
     rows = (
-        # Index reminder_status_send_after.
+        # Index reminder_pending_send_after.
         Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
         .filter(_claimable(now))
         .values_list("id", "recipient_id", "recipient__email_mode")
@@ -538,32 +597,71 @@ def reminders_due_for_sending(now: datetime) -> tuple[list[int], list[int]]:
     return singles, sorted(digests)
 
 
-def _enqueue_all(singles: list[int], digest_users: list[int]) -> int:
+def reminders_claim_due(now: datetime) -> tuple[list[int], list[int]]:
+    """Claim every row reminders_due_for_sending lists, in one UPDATE: (reminder ids, digest user ids).
+
+    The claim (claimed_at = now) is the sweep's hand-over token: the task carries it, and the worker that
+    presents it takes the row over (reminder_claim with token), so one send per row however often the
+    message is delivered. The UPDATE re-checks its condition on rows a concurrent sweep or worker changed
+    meanwhile, so a row is claimed by one of them only.
+    """
+    due = Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
+    with transaction.atomic():
+        if not due.filter(_claimable(now)).update(claimed_at=now):
+            return [], []
+        rows = list(
+            due.filter(claimed_at=now)
+            .values_list("id", "recipient_id", "recipient__email_mode")
+            .order_by("send_after", "id")
+        )
+    singles: list[int] = []
+    digests: set[int] = set()
+    for reminder_id, user_id, mode in rows:
+        if mode == User.EmailMode.DIGEST:
+            digests.add(user_id)
+        else:
+            singles.append(reminder_id)
+    return singles, sorted(digests)
+
+
+def _enqueue_all(singles: list[int], digest_users: list[int], token: datetime) -> int:
+    """Publish the claimed rows; when the broker is down, release the rest at once (the next sweep retries)."""
     from appeals import tasks
 
+    claim = token.isoformat()
     sent = 0
-    for reminder_id in singles:
-        if not enqueue_safely(tasks.reminder_send, reminder_id):
-            return sent  # broker down: don't wait on it once per row; the next sweep tries again
+    for n, reminder_id in enumerate(singles):
+        if not enqueue_safely(tasks.reminder_send, reminder_id, claim):
+            # Broker down: don't wait on it once per row.
+            Reminder.objects.filter(pk__in=singles[n:], claimed_at=token).update(claimed_at=None)
+            Reminder.objects.filter(recipient_id__in=digest_users, claimed_at=token).update(claimed_at=None)
+            return sent
         sent += 1
-    for user_id in digest_users:
-        if not enqueue_safely(tasks.reminder_digest_send, user_id):
+    for n, user_id in enumerate(digest_users):
+        if not enqueue_safely(tasks.reminder_digest_send, user_id, claim):
+            Reminder.objects.filter(recipient_id__in=digest_users[n:], claimed_at=token).update(claimed_at=None)
             return sent
         sent += 1
     return sent
 
 
 def reminders_sweep(*, now: datetime | None = None, enqueue: bool = True) -> dict[str, int]:
-    """One sweep; returns counts (the benchmark calls this with `now` and `enqueue=False`)."""
+    """One sweep; returns counts.
+
+    With enqueue (beat, run_reminders) the due rows are claimed and their tasks published after commit.
+    Without (tests, `run_reminders --inline`, the benchmark) rows are only created and counted.
+    """
     now = now or timezone.now()
     cals = _Calendars()
     dues = [d for rule in RULES for d in rule(now, cals)]
     rows = _rows(dues, now, cals)
     with transaction.atomic():
         _insert(rows)
-        singles, digest_users = reminders_due_for_sending(now)
         if enqueue:
-            transaction.on_commit(lambda: _enqueue_all(singles, digest_users))
+            singles, digest_users = reminders_claim_due(now)
+            transaction.on_commit(lambda: _enqueue_all(singles, digest_users, now))
+        else:
+            singles, digest_users = reminders_due_for_sending(now)
     return {"deadlines": len(dues), "new_rows": len(rows), "to_send": len(singles), "digests": len(digest_users)}
 
 
@@ -577,11 +675,20 @@ def reminders_sweep_soon() -> bool:
 # --- delivery -------------------------------------------------------------------------------------------------------
 
 
-def reminder_claim(*, reminder_id: int, now: datetime) -> bool:
-    """Conditional UPDATE: True for exactly one caller while the claim (lease) holds."""
+def _claimable_or_handed_over(now: datetime, token: datetime | None) -> Q:
+    free = _claimable(now)
+    return free | Q(claimed_at=token) if token is not None else free
+
+
+def reminder_claim(*, reminder_id: int, now: datetime, token: datetime | None = None) -> bool:
+    """Conditional UPDATE: True for exactly one caller while the claim (lease) holds.
+
+    token: the sweep's claim, carried by the task; presenting it takes the row over (once: the row then
+    holds this worker's `now`, so a second delivery of the same message finds it taken).
+    """
     return (
         Reminder.objects.filter(pk=reminder_id, status=Reminder.Status.PENDING)
-        .filter(_claimable(now))
+        .filter(_claimable_or_handed_over(now, token))
         .update(claimed_at=now)
         == 1
     )
@@ -749,13 +856,14 @@ def _load(ids: Iterable[int]) -> list[Reminder]:
     )
 
 
-def reminder_deliver(*, reminder_id: int, now: datetime | None = None) -> str:
+def reminder_deliver(*, reminder_id: int, now: datetime | None = None, token: datetime | None = None) -> str:
     """Claim, send and mark one reminder. Returns sent / skipped / unsubscribed / not_due / failed.
 
-    Raises ReminderRetry when the send failed and attempts remain (the task retries with that delay).
+    token: the sweep's claim (see reminders_claim_due). Raises ReminderRetry when the send failed and
+    attempts remain (the task retries with that delay).
     """
     now = now or timezone.now()
-    if not reminder_claim(reminder_id=reminder_id, now=now):
+    if not reminder_claim(reminder_id=reminder_id, now=now, token=token):
         return "skipped"
     loaded = _load([reminder_id])
     if not loaded:
@@ -781,15 +889,15 @@ def reminder_deliver(*, reminder_id: int, now: datetime | None = None) -> str:
     return "sent"
 
 
-def digest_deliver(*, user_id: int, now: datetime | None = None) -> str:
+def digest_deliver(*, user_id: int, now: datetime | None = None, token: datetime | None = None) -> str:
     """One email with every due reminder of one person (digest mode): claims all of them first."""
     now = now or timezone.now()
     ids = list(
         Reminder.objects.filter(recipient_id=user_id, status=Reminder.Status.PENDING, send_after__lte=now)
-        .filter(_claimable(now))
+        .filter(_claimable_or_handed_over(now, token))
         .values_list("id", flat=True)
     )
-    claimed = [i for i in ids if reminder_claim(reminder_id=i, now=now)]
+    claimed = [i for i in ids if reminder_claim(reminder_id=i, now=now, token=token)]
     if not claimed:
         return "skipped"
     reminders = _load(claimed)

@@ -73,7 +73,7 @@ TARGETS = [
         lambda r: r["import"]["rows_per_second"] >= 5000 and r["import"]["peak_mb"] < 300,
         1_000_000,
     ),
-    ("reminder sweep, 1,000 of all appeals due", "< 1 s", lambda r: r["sweep"]["seconds"] < 1, 1_000_000),
+    ("reminder sweep, 1,000 of all appeals due", "< 1 s", lambda r: r["sweep"]["total_seconds"] < 1, 1_000_000),
     (
         "inbox under load (gunicorn 2 workers, 20 users)",
         "≥ 100 req/s, p95 < 250 ms, 0 errors",
@@ -393,7 +393,7 @@ class Command(BaseCommand):
         return result
 
     def sweep(self) -> dict:
-        from appeals.services.reminders import reminder_claim, reminders_sweep
+        from appeals.services.reminders import reminders_claim_due, reminders_sweep
 
         now = timezone.now()
         with connection.cursor() as cursor:
@@ -411,22 +411,23 @@ class Command(BaseCommand):
             cursor.execute("SELECT count(*) FROM appeals_appeal WHERE status = 'under_review'")
             open_appeals = cursor.fetchone()[0]
             cursor.execute("ANALYZE appeals_appeal")
+        # What the beat sweep does before publishing: find the due deadlines, insert their reminder rows,
+        # claim the rows to send (publishing and sending are parallel across workers).
         started = time.perf_counter()
         counts = reminders_sweep(now=now, enqueue=False)
         found = time.perf_counter() - started
-        pending = list(
-            Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now).values_list("pk", flat=True)
-        )
         claim_started = time.perf_counter()
-        claimed = sum(reminder_claim(reminder_id=pk, now=now) for pk in pending)
+        singles, digest_users = reminders_claim_due(now)
         claim_seconds = time.perf_counter() - claim_started
         result = {
             "open_appeals": open_appeals,
             "due": SWEEP_DUE,
             "reminder_rows": counts["new_rows"],
             "seconds": round(found, 3),
-            "claims": claimed,
+            "claims": Reminder.objects.filter(claimed_at=now).count(),
+            "emails_to_publish": len(singles) + len(digest_users),
             "claim_seconds": round(claim_seconds, 3),
+            "total_seconds": round(found + claim_seconds, 3),
         }
         self.stdout.write(f"  sweep: {result}")
         return result
@@ -613,8 +614,9 @@ class Command(BaseCommand):
         row(
             "reminder sweep (1,000 due)",
             lambda r: (
-                f"{r['sweep']['seconds']} s over {r['sweep']['open_appeals']:,} "
-                f"open; claims {r['sweep']['claim_seconds']} s"
+                f"{r['sweep']['total_seconds']} s over {r['sweep']['open_appeals']:,} open "
+                f"({r['sweep']['reminder_rows']:,} rows in {r['sweep']['seconds']} s, "
+                f"{r['sweep']['claims']:,} claimed in {r['sweep']['claim_seconds']} s)"
             ),
         )
         row(
