@@ -102,18 +102,27 @@ def _text_lines(binary: IO[bytes]) -> Iterator[str]:
         yield pending
 
 
-def parse_date(value: str, tz: ZoneInfo) -> datetime:
-    """ISO dates and datetimes, YYYY/MM/DD and MM/DD/YYYY; a time without zone is the organization's local time."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]")
+_SLASH_YMD = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+_SLASH_MDY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_date(value: str, tz: ZoneInfo, *, latest: datetime | None = None) -> datetime:
+    """ISO dates and datetimes, YYYY/MM/DD and MM/DD/YYYY; a time without zone is the organization's local time.
+
+    `latest` is the last plausible moment (default: this time tomorrow); a file passes it once for all its rows.
+    """
     value = value.strip()
     parsed: datetime | None = None
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if _ISO_DATE.fullmatch(value):
             parsed = datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=tz)
-        elif re.match(r"\d{4}-\d{2}-\d{2}[T ]", value):
+        elif _ISO_DATETIME.match(value):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        elif m := re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value):
+        elif m := _SLASH_YMD.fullmatch(value):
             parsed = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=tz)
-        elif m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value):
+        elif m := _SLASH_MDY.fullmatch(value):
             parsed = datetime(int(m[3]), int(m[1]), int(m[2]), tzinfo=tz)
     except ValueError:
         raise ValueError(f"“{value}” is not a real date (check the day and month).") from None
@@ -121,14 +130,19 @@ def parse_date(value: str, tz: ZoneInfo) -> datetime:
         raise ValueError(f"“{value}” is not a date; use YYYY-MM-DD (or YYYY-MM-DD HH:MM, YYYY/MM/DD, MM/DD/YYYY).")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    if parsed.year < 2000 or parsed > datetime.now(tz) + timedelta(days=1):
+    if latest is None:
+        latest = datetime.now(tz) + timedelta(days=1)
+    if parsed.year < 2000 or parsed > latest:
         raise ValueError(f"“{value}” is not a plausible enforcement date (from 2000 to today).")
     return parsed
 
 
 def split_list(value: str) -> list[str]:
+    if "," not in value and ";" not in value:  # the usual single ID (or none): no regex, no dict
+        value = value.strip()
+        return [value] if value else []
     seen: dict[str, None] = {}
-    for part in _LIST_SEPARATORS.split(value or ""):
+    for part in _LIST_SEPARATORS.split(value):
         part = part.strip()
         if part:
             seen.setdefault(part, None)
@@ -189,56 +203,74 @@ def iter_violation_rows(
     tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
     lines = _text_lines(binary)
     names = _read_header(lines)
+    width = len(names)
+    # Each row is read as a list padded to the header's width plus one "", so a column the file lacks reads
+    # position -1: no dict per row (this loop runs once per row of files with hundreds of thousands).
+    where = {name: i for i, name in enumerate(names) if name}
+    at = {column: where.get(column, -1) for column in COLUMNS}
+    required = [(column, at[column]) for column in REQUIRED]
+    limited = [(column, at[column], limit) for column, limit in MAX_LENGTHS.items()]
+    item_columns = [(column, kind_name, at[column]) for column, kind_name in ITEM_COLUMNS.items()]
+    i_account, i_reference, i_kind, i_policy, i_action, i_enforced, i_points, i_notice = (
+        at[c] for c in ("account", "reference", "kind", "policy", "action", "enforced_at", "penalty_points", "notice")
+    )
+    kinds_for = {account_kind.value: kinds for account_kind, kinds in KINDS_FOR_ACCOUNT.items()}
+    latest = datetime.now(tz) + timedelta(days=1)
+    # Files repeat the same few dates: each distinct cell is parsed once (ISO text, or the error message).
+    dates: dict[str, tuple[str, str]] = {}
     seen: set[tuple[int, str]] = set()
     reader = csv.reader(lines)
     line = 1
     try:
         for values in reader:
             line = reader.line_num + 1
-            if not any(v.strip() for v in values):
+            cells = [v.strip() for v in values]
+            if not any(cells):
                 continue
             errors: list[dict[str, Any]] = []
-            if len(values) > len(names):
+            if len(cells) > width:
                 errors.append(
                     _error(
                         line,
                         "",
-                        f"This line has {len(values)} values but the header has {len(names)} columns; "
+                        f"This line has {len(values)} values but the header has {width} columns; "
                         "quote values that contain commas.",
                     )
                 )
-            cells = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names) if name}
-            row: dict[str, Any] = {"line": line}
-            for column in REQUIRED:
-                if not cells.get(column):
+            elif len(cells) < width:
+                cells.extend([""] * (width - len(cells)))
+            cells.append("")
+            for column, i in required:
+                if not cells[i]:
                     errors.append(_error(line, column, f"{column} is required."))
-            for column, limit in MAX_LENGTHS.items():
-                if len(cells.get(column, "")) > limit:
+            for column, i, limit in limited:
+                if len(cells[i]) > limit:
                     errors.append(_error(line, column, f"{column} is longer than {limit} characters."))
+            account_text, reference, kind_text = cells[i_account], cells[i_reference], cells[i_kind]
             account = None
-            if cells.get("account"):
-                account = _find_account(accounts, cells["account"])
+            if account_text:
+                account = _find_account(accounts, account_text)
                 if account is None:
                     errors.append(
                         _error(
                             line,
                             "account",
-                            f"Unknown account “{cells['account']}”: add it on the Accounts page "
+                            f"Unknown account “{account_text}”: add it on the Accounts page "
                             "first, or use its shop ID or creator username.",
                         )
                     )
             kind = None
-            if cells.get("kind"):
-                kind = _KIND_LOOKUP.get(cells["kind"].lower())
+            if kind_text:
+                kind = _KIND_LOOKUP.get(kind_text.lower())
                 if kind is None:
                     errors.append(
                         _error(
                             line,
                             "kind",
-                            f"Unknown kind “{cells['kind']}”; use one of: " + ", ".join(ViolationKind.values) + ".",
+                            f"Unknown kind “{kind_text}”; use one of: " + ", ".join(ViolationKind.values) + ".",
                         )
                     )
-                elif account is not None and kind not in KINDS_FOR_ACCOUNT[Account.Kind(account.kind)]:
+                elif account is not None and kind not in kinds_for[account.kind]:
                     errors.append(
                         _error(
                             line,
@@ -247,52 +279,56 @@ def iter_violation_rows(
                             f"{Account.Kind(account.kind).label.lower()}.",
                         )
                     )
-            enforced_at = None
-            if cells.get("enforced_at"):
-                try:
-                    enforced_at = parse_date(cells["enforced_at"], tz)
-                except ValueError as exc:
-                    errors.append(_error(line, "enforced_at", str(exc)))
+            enforced_at = ""
+            if enforced_text := cells[i_enforced]:
+                if (parsed := dates.get(enforced_text)) is None:
+                    try:
+                        parsed = (parse_date(enforced_text, tz, latest=latest).isoformat(), "")
+                    except ValueError as exc:
+                        parsed = ("", str(exc))
+                    if len(dates) >= 10000:
+                        dates.clear()
+                    dates[enforced_text] = parsed
+                enforced_at, problem = parsed
+                if problem:
+                    errors.append(_error(line, "enforced_at", problem))
             points = 0
-            if cells.get("penalty_points"):
+            if points_text := cells[i_points]:
                 try:
-                    points = int(cells["penalty_points"])
+                    points = int(points_text)
                     if not 0 <= points <= 1000:
                         raise ValueError
                 except ValueError:
                     errors.append(_error(line, "penalty_points", "Penalty points are a whole number from 0 to 1000."))
             items: dict[str, list[str]] = {}
-            for column, kind_name in ITEM_COLUMNS.items():
-                values_ = split_list(cells.get(column, ""))
-                if any(len(v) > 120 for v in values_):
+            for column, kind_name, i in item_columns:
+                ids = split_list(cells[i])
+                if ids and max(map(len, ids)) > 120:
                     errors.append(_error(line, column, "An ID is longer than 120 characters."))
-                items[kind_name] = values_
-            if account is not None and cells.get("reference"):
-                key = (account.id, cells["reference"])
+                items[kind_name] = ids
+            if account is not None and reference:
+                key = (account.id, reference)
                 if key in seen:
                     errors.append(
-                        _error(
-                            line,
-                            "reference",
-                            f"Reference {cells['reference']} appears twice for this account in the file.",
-                        )
+                        _error(line, "reference", f"Reference {reference} appears twice for this account in the file.")
                     )
                 seen.add(key)
             if errors:
                 yield line, None, errors
                 continue
-            assert account is not None and enforced_at is not None and kind is not None
-            row.update(
-                account_id=account.id,
-                reference=cells["reference"],
-                kind=kind,
-                policy=cells["policy"],
-                action=cells.get("action", ""),
-                enforced_at=enforced_at.isoformat(),
-                items=items,
-                penalty_points=points,
-                notice=cells.get("notice", ""),
-            )
+            assert account is not None and enforced_at and kind is not None
+            row: dict[str, Any] = {
+                "line": line,
+                "account_id": account.id,
+                "reference": reference,
+                "kind": kind,
+                "policy": cells[i_policy],
+                "action": cells[i_action],
+                "enforced_at": enforced_at,
+                "items": items,
+                "penalty_points": points,
+                "notice": cells[i_notice],
+            }
             yield line, row, []
     except csv.Error as exc:
         raise FileProblem(f"Line {line + 1} cannot be read as CSV ({exc}).", line=line + 1) from None
