@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "core.tenancy.organization_context",
+                "core.navigation.navigation",
             ],
             "builtins": ["django.templatetags.static"],
         },

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import html
+
 from django import forms, template
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from appeals.models import CaseStatus, ViolationKind
 
 register = template.Library()
 
@@ -25,3 +30,46 @@ def fast_widget(bound: forms.BoundField) -> SafeString | str:
     options = SafeString("".join(parts))
     attrs = format_html_join("", ' {}="{}"', ((k, v) for k, v in widget.attrs.items() if v not in (None, False)))
     return format_html('<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, attrs, options)
+
+
+_KIND_LABELS = {k: str(label) for k, label in ViolationKind.choices}
+_STATUS_LABELS = {k: str(label) for k, label in CaseStatus.choices}
+
+
+@register.simple_tag
+def violation_rows(rows, bulk_form) -> SafeString:
+    """The list's table rows (see _list_rows for the precomputed fields), built here in one pass: the same
+    markup as a {% for %} block, which spent ~0.3 ms per row resolving variables (7 ms of a 25-row page).
+    Plain f-strings with html.escape (what django.utils.html.escape calls), not format_html: its lazy-string
+    checks cost as much as the template did. With a bulk form, each row gets its selection checkbox."""
+    e = html.escape
+    out = []
+    for v in rows:
+        ref = e(v.reference)
+        select = (
+            f'<td data-label="Select"><input type="checkbox" name="ids" value="{v.pk}" id="select-{v.pk}" '
+            f'aria-label="Select {ref}"></td>'
+            if bulk_form is not None
+            else ""
+        )
+        ids = ""
+        if v.ids_preview:
+            more = f" +{v.ids_more}" if v.ids_more else ""
+            ids = f' <span class="muted small-ids">{e(v.ids_preview)}{more}</span>'
+        pending = ' <span class="badge soon">pending</span>' if v.record_status == "pending" else ""
+        window = v.window
+        badge = f' <span class="badge {e(window["css"])}">{e(window["label"])}</span>' if window["label"] else ""
+        status = e(_STATUS_LABELS.get(v.status, v.status))
+        out.append(
+            f"<tr>{select}"
+            f'<td data-label="Reference"><a href="{e(v.case_url)}">{ref}</a>{ids}</td>'
+            f'<td data-label="Account">{e(v.account.name)}</td>'
+            f'<td data-label="Kind / policy">{e(_KIND_LABELS.get(v.kind, v.kind))}'
+            f'<span class="muted small-ids">{e(Truncator(v.policy).chars(60))}</span></td>'
+            f'<td data-label="Enforced"><time datetime="{e(v.enforced_iso)}">{e(v.enforced_day)}</time>{pending}</td>'
+            f'<td data-label="Appeal by"><time datetime="{e(v.appeal_by_iso)}">{e(v.appeal_by_day)}</time>{badge}</td>'
+            f'<td data-label="Status"><span class="badge {e(v.status)}">{status}</span></td>'
+            f'<td data-label="Points" class="num">{int(v.penalty_points)}</td>'
+            f'<td data-label="Assignee">{e(str(v.assignee)) if v.assignee else "—"}</td></tr>'
+        )
+    return SafeString("\n".join(out))

@@ -1,0 +1,71 @@
+"""Rows and menu built in Python for speed: same content, escaped, on the right pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from appeals.models import CaseStatus, ViolationItem
+from core.navigation import _belongs
+from tests.factories import ViolationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("url_name", "patterns", "expected"),
+    [
+        ("violations", ("=violations", "=case", "violation_", "import_"), True),
+        ("violation_edit", ("=violations", "=case", "violation_", "import_"), True),
+        ("case", ("=violations", "=case", "violation_", "import_"), True),
+        ("violations_bulk", ("=violations", "=case", "violation_", "import_"), False),
+        ("inbox", ("=inbox",), True),
+        ("inbox_extra", ("=inbox",), False),
+        ("analytics_drilldown", ("analytics",), True),
+        ("", ("=inbox",), False),
+    ],
+)
+def test_menu_entry_belongs(url_name, patterns, expected):
+    assert _belongs(url_name, patterns) is expected
+
+
+def _current(html: str) -> list[str]:
+    nav = html[html.index('<nav aria-label="Main">') : html.index("</nav>")]
+    return [part.split(">", 1)[1].split("<", 1)[0] for part in nav.split("<a ")[1:] if 'aria-current="page"' in part]
+
+
+def test_menu_marks_the_current_section_and_hides_what_the_role_may_not_see(member_client, owner_client, shop):
+    case = ViolationFactory(account=shop)
+    assert _current(member_client.get("/inbox/").content.decode()) == ["Inbox"]
+    assert _current(member_client.get(f"/violations/{case.pk}/").content.decode()) == ["Violations"]
+    member_menu = member_client.get("/violations/").content.decode()
+    assert "Analytics" not in member_menu and "Settings" not in member_menu
+    owner_menu = owner_client.get("/violations/").content.decode()
+    assert ">Analytics</a>" in owner_menu and ">Settings</a>" in owner_menu
+
+
+def test_list_rows_escape_truncate_and_show_badges(member_client, shop, member):
+    now = timezone.now()
+    case = ViolationFactory(
+        account=shop,
+        reference="VR-<b>1</b>",
+        policy="P" * 70,
+        assignee=member,
+        penalty_points=3,
+        status=CaseStatus.NOT_APPEALED,
+        enforced_at=now - timedelta(days=1),
+        appeal_by=now + timedelta(days=1),
+    )
+    for n in range(5):
+        ViolationItem.objects.create(violation=case, organization=case.organization, kind="sku", value=f"SKU{n}")
+    html = member_client.get("/violations/").content.decode()
+    row = html[html.index(f'id="select-{case.pk}"') - 200 : html.index("</tr>", html.index(f'id="select-{case.pk}"'))]
+    assert "VR-&lt;b&gt;1&lt;/b&gt;" in row and "<b>1</b>" not in row
+    assert f'href="/violations/{case.pk}/"' in row
+    assert "SKU0, SKU1, SKU2 +2" in row
+    assert "P" * 59 + "…" in row and "P" * 61 not in row
+    assert 'class="num">3</td>' in row
+    assert "1 day left" in row and "Not appealed" in row
+    assert str(member) in row
