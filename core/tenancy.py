@@ -31,10 +31,14 @@ class CurrentOrganizationMiddleware:
         request.organization = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            memberships = Membership.objects.filter(user=user).select_related("organization")
+            # One query for both the current membership and the organization switcher (a member has a few).
+            memberships = list(
+                Membership.objects.filter(user=user).select_related("organization").order_by("created_at", "id")
+            )
+            request.all_memberships = memberships  # type: ignore[attr-defined]
             wanted = request.session.get(SESSION_KEY)
-            membership = (memberships.filter(organization_id=wanted).first() if wanted else None) or (
-                memberships.order_by("created_at", "id").first()
+            membership = next((m for m in memberships if m.organization_id == wanted), None) or (
+                memberships[0] if memberships else None
             )
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
@@ -49,9 +53,9 @@ def organization_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_membership": membership,
         "current_organization": membership.organization,
-        "all_memberships": Membership.objects.filter(user=request.user)
-        .select_related("organization")
-        .order_by("organization__name"),
+        "all_memberships": sorted(
+            getattr(request, "all_memberships", [membership]), key=lambda m: (m.organization.name, m.pk)
+        ),
     }
 
 

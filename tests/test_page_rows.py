@@ -69,3 +69,36 @@ def test_list_rows_escape_truncate_and_show_badges(member_client, shop, member):
     assert 'class="num">3</td>' in row
     assert "1 day left" in row and "Not appealed" in row
     assert str(member) in row
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"q": 'a "quoted" <b>', "policy": "Counterfeit", "enforced_from": "2026-01-02", "enforced_to": "nope"}],
+)
+def test_fast_widget_writes_inputs_and_textareas_as_django_does(org, member, data):
+    from appeals.filters import ViolationFilter
+    from appeals.forms.violations import BulkForm
+    from appeals.models import Violation
+    from appeals.templatetags.violations_tags import fast_widget
+
+    filterset = ViolationFilter(data, queryset=Violation.objects.none(), organization=org, user=member)
+    bulk = BulkForm(
+        {"desired_outcome": "Reinstate <now>", "rule_cited": "", "explanation": "Line 1\nLine 2"} if data else None,
+        organization=org,
+    )
+    fields = [f for f in [*filterset.form, *bulk] if f.widget_type in {"text", "date", "textarea", "number", "search"}]
+    assert len(fields) >= 6
+    for field in fields:
+        assert str(fast_widget(field)) == str(field.as_widget()), field.name
+
+
+def test_sort_headers_toggle_and_keep_the_filters(member_client, shop):
+    ViolationFactory(account=shop, kind="listing_removal")
+    html = member_client.get("/violations/?kind=listing_removal&sort=reference&page=1").content.decode()
+    assert (
+        '<th aria-sort="ascending"><a href="?kind=listing_removal&amp;sort=-reference" '
+        'hx-get="?kind=listing_removal&amp;sort=-reference" hx-push-url="true">Reference ↑</a></th>'
+    ) in html
+    html = member_client.get("/violations/?sort=-penalty_points").content.decode()
+    assert '<th class="num" aria-sort="descending"><a href="?sort=penalty_points"' in html and "Points ↓" in html
+    assert '<th ><a href="?sort=status"' in html

@@ -97,10 +97,8 @@ def _repeat_message(request: HttpRequest, violation: Violation) -> None:
 # --- Inbox ---------------------------------------------------------------------------------------------------
 
 
-@require_GET
-@member_required()
-def inbox(request: HttpRequest) -> HttpResponse:
-    box = selectors.inbox_for_member(request.organization, user=request.user)
+def _inbox_rows(request: HttpRequest, box: selectors.Inbox) -> None:
+    """What each inbox row shows (see the inbox_rows tag), computed once."""
     now, tz = timezone.now(), request.organization.zoneinfo
     case_prefix, viewer_tz = _case_prefix(), timezone.get_current_timezone()
     for group in box.groups:
@@ -111,6 +109,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
             if group.of_appeals:
                 due = row.due_at.astimezone(viewer_tz)
                 row.due_iso, row.due_label = due.isoformat(), date_format(due, "M j, H:i")
+
+
+@require_GET
+@member_required()
+def inbox(request: HttpRequest) -> HttpResponse:
+    box = selectors.inbox_for_member(request.organization, user=request.user)
+    _inbox_rows(request, box)
     return render(request, "appeals/inbox.html", {"inbox": box, "membership": request.membership})
 
 
