@@ -77,7 +77,7 @@ def _list_rows(request: HttpRequest, rows) -> None:
     case_prefix, viewer_tz = _case_prefix(), timezone.get_current_timezone()
     for v in rows:
         _row_display(v, case_prefix=case_prefix, viewer_tz=viewer_tz)
-        values = [item.value for item in v.items.all()]
+        values = v.item_values
         v.ids_preview = ", ".join(values[:3])
         v.ids_more = max(0, len(values) - 3)
         enforced = v.enforced_at.astimezone(viewer_tz)
