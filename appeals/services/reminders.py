@@ -578,6 +578,18 @@ def _claimable(now: datetime) -> Q:
     return Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _lease())
 
 
+def _by_delivery(rows: Iterable[tuple[int, int, str]]) -> tuple[list[int], list[int]]:
+    """(reminder id, recipient id, email mode) rows → (ids sent one by one, users who get a digest)."""
+    singles: list[int] = []
+    digests: set[int] = set()
+    for reminder_id, user_id, mode in rows:
+        if mode == User.EmailMode.DIGEST:
+            digests.add(user_id)
+        else:
+            singles.append(reminder_id)
+    return singles, sorted(digests)
+
+
 def reminders_due_for_sending(now: datetime) -> tuple[list[int], list[int]]:
     """Pending rows whose time has come and whose claim is free or expired: (reminder ids, digest user ids)."""
     rows = (
@@ -587,14 +599,7 @@ def reminders_due_for_sending(now: datetime) -> tuple[list[int], list[int]]:
         .values_list("id", "recipient_id", "recipient__email_mode")
         .order_by("send_after", "id")
     )
-    singles: list[int] = []
-    digests: set[int] = set()
-    for reminder_id, user_id, mode in rows:
-        if mode == User.EmailMode.DIGEST:
-            digests.add(user_id)
-        else:
-            singles.append(reminder_id)
-    return singles, sorted(digests)
+    return _by_delivery(rows)
 
 
 def reminders_claim_due(now: datetime) -> tuple[list[int], list[int]]:
@@ -614,14 +619,7 @@ def reminders_claim_due(now: datetime) -> tuple[list[int], list[int]]:
             .values_list("id", "recipient_id", "recipient__email_mode")
             .order_by("send_after", "id")
         )
-    singles: list[int] = []
-    digests: set[int] = set()
-    for reminder_id, user_id, mode in rows:
-        if mode == User.EmailMode.DIGEST:
-            digests.add(user_id)
-        else:
-            singles.append(reminder_id)
-    return singles, sorted(digests)
+    return _by_delivery(rows)
 
 
 def _enqueue_all(singles: list[int], digest_users: list[int], token: datetime) -> int:
