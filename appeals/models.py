@@ -303,6 +303,31 @@ class Appeal(models.Model):
     evidence_categories = models.PositiveSmallIntegerField(
         default=0, editable=False, help_text="Bit mask of Evidence.CATEGORY_BITS present."
     )
+    # Analytics facts, kept by appeals.signals / appeal_analytics_facts_refresh: copies of the violation's
+    # attributes and day counts in the organization's calendar, so the dashboard groups one covering index
+    # (no join, no timezone conversion per row). The day counts are fixed when computed: a later change of
+    # the organization's timezone or closed dates does not recompute them.
+    violation_kind = models.CharField(max_length=32, choices=ViolationKind.choices, blank=True, editable=False)
+    violation_policy = models.CharField(max_length=255, blank=True, editable=False)
+    # The appeal goes with its violation, so the account needs no constraint or cascade of its own.
+    violation_account = models.ForeignKey(
+        Account,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    violation_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, db_index=False, null=True, editable=False, related_name="+"
+    )
+    notice_days = models.SmallIntegerField(
+        null=True, editable=False, help_text="Local calendar days from the violation's enforced_at to submitted_at."
+    )
+    decision_business_days = models.PositiveSmallIntegerField(
+        null=True, editable=False, help_text="Business days d with submitted day < d <= decided day (local)."
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -327,18 +352,25 @@ class Appeal(models.Model):
             # Covering on PostgreSQL: the dashboard's grouped counts read the index only, not the wide rows.
             models.Index(
                 fields=["organization", "decided_at"],
-                name="appeal_org_decided_cov",
+                name="appeal_org_decided_facts",
                 include=[
                     "status",
                     "round",
                     "readiness_score",
-                    "submitted_at",
-                    "violation",
                     "evidence_count",
                     "evidence_categories",
+                    "notice_days",
+                    "decision_business_days",
+                    "violation_kind",
+                    "violation_policy",
+                    "violation_account",
+                    "violation_assignee",
                 ],
             ),
-            models.Index(fields=["organization", "submitted_at"], name="appeal_org_submitted"),
+            # Analytics "appeals submitted" volume by kind, read from the index alone (selectors.analytics).
+            models.Index(
+                fields=["organization", "submitted_at"], name="appeal_org_submitted_kind", include=["violation_kind"]
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,10 @@
-"""Keep Appeal.evidence_count / evidence_categories equal to the appeal's evidence rows.
+"""Keep the appeal's stored summaries equal to what they summarise.
 
-Connected in AppealsConfig.ready. Any save or delete of an Evidence row (services, admin, tests, cascades)
-refreshes its appeal's summary; bulk_create skips signals, so its callers call the refresh themselves.
+- Appeal.evidence_count / evidence_categories: the appeal's evidence rows.
+- Appeal analytics facts (violation_kind ... decision_business_days): the appeal's dates and its violation.
+
+Connected in AppealsConfig.ready. Any save or delete (services, admin, tests, cascades) refreshes them;
+bulk_create / bulk_update / QuerySet.update skip signals, so their callers call the refresh themselves.
 """
 
 from __future__ import annotations
@@ -9,7 +12,13 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from appeals.models import Evidence
+from appeals.models import Appeal, Evidence, Violation
+from appeals.services.appeals import (
+    FACT_APPEAL_INPUTS,
+    FACT_VIOLATION_INPUTS,
+    appeal_analytics_facts_refresh,
+    appeal_analytics_facts_store,
+)
 from appeals.services.evidence import appeal_evidence_summary_refresh
 
 
@@ -22,3 +31,19 @@ def _evidence_changed(sender, instance: Evidence, **kwargs) -> None:
     if update_fields is not None and not ({"category", "appeal", "appeal_id"} & set(update_fields)):
         return  # a caption or position edit leaves the summary as it is
     appeal_evidence_summary_refresh(appeal_id=instance.appeal_id)
+
+
+@receiver(post_save, sender=Appeal, dispatch_uid="appeal_facts_on_save")
+def _appeal_saved(sender, instance: Appeal, **kwargs) -> None:
+    update_fields = kwargs.get("update_fields")
+    if kwargs.get("raw") or (update_fields is not None and not (FACT_APPEAL_INPUTS & set(update_fields))):
+        return
+    appeal_analytics_facts_store(appeal=instance)
+
+
+@receiver(post_save, sender=Violation, dispatch_uid="appeal_facts_on_violation_save")
+def _violation_saved(sender, instance: Violation, created: bool, **kwargs) -> None:
+    update_fields = kwargs.get("update_fields")
+    if created or kwargs.get("raw") or (update_fields is not None and not (FACT_VIOLATION_INPUTS & set(update_fields))):
+        return  # a new case has no appeals yet
+    appeal_analytics_facts_refresh(violation_ids=[instance.pk])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from appeals.models import Appeal, AppealTemplate, TimelineVerb, Violation, Viol
 from appeals.services import InvalidTransition, ServiceError, StaleVersion
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
+from core.calendar import BusinessCalendar
 
 STEPS = {
     1: "Outcome",
@@ -304,3 +306,79 @@ def appeal_template_save(*, appeal_id: int, by, name: str, violation_kind: str) 
 @transaction.atomic
 def appeal_template_delete(*, template_id: int, by) -> None:
     AppealTemplate.objects.filter(pk=template_id).delete()
+
+
+# --- Analytics facts ------------------------------------------------------------------------------------------
+
+# The appeal fields read by appeal_analytics_facts, and the violation fields copied or used.
+FACT_APPEAL_INPUTS = frozenset(
+    {"violation", "violation_id", "organization", "organization_id", "submitted_at", "decided_at"}
+)
+FACT_VIOLATION_INPUTS = frozenset(
+    {"kind", "policy", "account", "account_id", "assignee", "assignee_id", "enforced_at", "organization"}
+)
+FACT_FIELDS = (
+    "violation_kind",
+    "violation_policy",
+    "violation_account_id",
+    "violation_assignee_id",
+    "notice_days",
+    "decision_business_days",
+)
+
+
+def appeal_analytics_facts(appeal: Appeal, violation: Violation, calendar: BusinessCalendar | None) -> dict[str, Any]:
+    """The Appeal.FACT_FIELDS values for the appeal (calendar: the organization's, needed once it is decided)."""
+    tz = appeal.organization.zoneinfo
+    notice_days = decision_days = None
+    if appeal.submitted_at is not None:
+        submitted_day = appeal.submitted_at.astimezone(tz).date()
+        notice_days = (submitted_day - violation.enforced_at.astimezone(tz).date()).days
+        if appeal.decided_at is not None and calendar is not None:
+            decided_day = appeal.decided_at.astimezone(tz).date()
+            decision_days = max(calendar.business_days_from_dates(submitted_day, decided_day), 0)
+    return {
+        "violation_kind": violation.kind,
+        "violation_policy": violation.policy,
+        "violation_account_id": violation.account_id,
+        "violation_assignee_id": violation.assignee_id,
+        "notice_days": notice_days,
+        "decision_business_days": decision_days,
+    }
+
+
+def appeal_analytics_facts_store(*, appeal: Appeal) -> bool:
+    """Store the appeal's analytics facts if they changed (one UPDATE; the version stays); True if they did."""
+    calendar = appeal.organization.business_calendar() if appeal.decided_at and appeal.submitted_at else None
+    facts = appeal_analytics_facts(appeal, appeal.violation, calendar)
+    if all(getattr(appeal, name) == value for name, value in facts.items()):
+        return False
+    Appeal.objects.filter(pk=appeal.pk).update(**facts)
+    for name, value in facts.items():
+        setattr(appeal, name, value)
+    return True
+
+
+def appeal_analytics_facts_refresh(*, violation_ids: Iterable[int]) -> int:
+    """Recompute the analytics facts of these violations' appeals after a change to the violations; returns how
+    many appeals changed. For writers that skip signals (bulk_update); Violation saves call it through
+    appeals.signals."""
+    ids = list(violation_ids)
+    if not ids:
+        return 0
+    calendars: dict[int, BusinessCalendar] = {}
+    changed = []
+    appeals = Appeal.objects.filter(violation_id__in=ids).select_related("violation", "organization")
+    for appeal in appeals:
+        calendar = None
+        if appeal.decided_at and appeal.submitted_at:
+            if appeal.organization_id not in calendars:
+                calendars[appeal.organization_id] = appeal.organization.business_calendar()
+            calendar = calendars[appeal.organization_id]
+        facts = appeal_analytics_facts(appeal, appeal.violation, calendar)
+        if any(getattr(appeal, name) != value for name, value in facts.items()):
+            for name, value in facts.items():
+                setattr(appeal, name, value)
+            changed.append(appeal)
+    Appeal.objects.bulk_update(changed, FACT_FIELDS, batch_size=1000)
+    return len(changed)

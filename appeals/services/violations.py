@@ -28,6 +28,7 @@ from appeals.models import (
     Watch,
 )
 from appeals.services import ServiceError, StaleVersion
+from appeals.services.appeals import FACT_VIOLATION_INPUTS, appeal_analytics_facts_refresh
 from appeals.services.timeline import timeline_record
 from core.calendar import BusinessCalendar
 from core.models import Membership, Organization
@@ -625,6 +626,10 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
     if to_update:
         Violation.objects.bulk_update(
             [v for v, _ in to_update], [*_COMPARED, "appeal_by", "version", "updated_at"], batch_size=IMPORT_BATCH_SIZE
+        )
+        # bulk_update skips the signal that keeps the appeals' copies of these fields.
+        appeal_analytics_facts_refresh(
+            violation_ids=[v.pk for v, changed in to_update if FACT_VIOLATION_INPUTS.intersection(changed)]
         )
     if items_replaced:
         ViolationItem.objects.filter(violation_id__in=[vid for vid, _ in items_replaced]).delete()

@@ -258,9 +258,13 @@ class Command(BaseCommand):
             window = timedelta(days=organization.appeal_window_days)
             org_accounts = accounts_of[organization.pk]
             members = members_of[organization.pk]
+            calendar = organization.business_calendar()
+            decision_days: dict[tuple, int] = {}  # per (submitted day, decided day): Appeal.decision_business_days
             for n in range(size):
                 account = org_accounts[n % len(org_accounts)]
                 kind = rng.choice(kinds_by_account[account.kind])
+                policy = POLICIES[(n * 7 + account.pk) % len(POLICIES)]
+                assignee_id = members[n % 3] if n % 4 else None
                 enforced_at = now - timedelta(seconds=rng.randrange(two_years))
                 local_day = enforced_at.astimezone(tz).date() + window
                 appeal_by = datetime(local_day.year, local_day.month, local_day.day, 23, 59, 59, tzinfo=tz)
@@ -308,6 +312,22 @@ class Command(BaseCommand):
                             }
                         )
                         appeal_row = appeal_rows[-1]
+                        # The analytics facts the services store (appeals.services.appeals.appeal_analytics_facts).
+                        submitted_day = submitted.astimezone(tz).date()
+                        days = None
+                        if decided_at is not None:
+                            pair = (submitted_day, decided_at.astimezone(tz).date())
+                            if pair not in decision_days:
+                                decision_days[pair] = max(calendar.business_days_from_dates(*pair), 0)
+                            days = decision_days[pair]
+                        appeal_row.update(
+                            violation_kind=kind,
+                            violation_policy=policy,
+                            violation_account_id=account.pk,
+                            violation_assignee_id=assignee_id,
+                            notice_days=None if is_draft else (submitted_day - enforced_at.astimezone(tz).date()).days,
+                            decision_business_days=days,
+                        )
                         appeal_row["evidence_count"] = appeal_row["evidence_categories"] = 0
                         for e in range(0 if is_draft else rng.choice((0, 1, 1, 2, 2, 3, 4, 5))):
                             category, content_type = CATEGORY_TYPES[(n + e) % 3]
@@ -340,7 +360,7 @@ class Command(BaseCommand):
                         "account_id": account.pk,
                         "reference": f"VR{violation_id:09d}",
                         "kind": kind,
-                        "policy": POLICIES[(n * 7 + account.pk) % len(POLICIES)],
+                        "policy": policy,
                         "action": "Listing removed" if kind == "listing_removal" else "Enforcement applied",
                         "record_status": "pending" if n % 9 == 0 else "enforced",
                         "enforced_at": enforced_at,
@@ -348,7 +368,7 @@ class Command(BaseCommand):
                         "penalty_points": points,
                         "points_cleared": cleared,
                         "appeal_by": appeal_by.astimezone(UTC),
-                        "assignee_id": members[n % 3] if n % 4 else None,
+                        "assignee_id": assignee_id,
                         "status": status,
                         "created_at": enforced_at,
                         "updated_at": enforced_at,
