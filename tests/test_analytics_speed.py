@@ -142,9 +142,9 @@ def _dashboard_queries(org, **filters) -> int:
 
 
 def test_dashboard_query_count_is_exact_whatever_the_data(org):
-    # 8 aggregate queries; on PostgreSQL one more sets the planner options and, inside a caller's transaction
+    # 5 aggregate queries; on PostgreSQL one more sets the planner options and, inside a caller's transaction
     # (as here), one more puts them back.
-    expected = 8 if connection.vendor != "postgresql" else 10
+    expected = 5 if connection.vendor != "postgresql" else 7
     assert _dashboard_queries(org) == expected
     for i in range(20):
         make_appeal(

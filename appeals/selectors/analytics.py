@@ -28,9 +28,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -41,13 +41,13 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from appeals import stats
 from appeals.models import Account, Appeal, Evidence, Violation, ViolationKind
 from core.calendar import BusinessCalendar
-from core.models import Membership, Organization
+from core.models import Membership, Organization, User
 
 DEFAULT_DAYS = 90
 OVERDUE_LIST_LIMIT = 20
@@ -105,23 +105,22 @@ def default_range(organization: Organization, today: date | None = None) -> tupl
     return today - timedelta(days=DEFAULT_DAYS - 1), today
 
 
-def _filter_appeals(qs: QuerySet, filters: AnalyticsFilters, prefix: str = "") -> QuerySet:
-    """Apply the filters to appeals (or, with prefix "appeal__", to rows that belong to an appeal)."""
-    p = prefix
+def _filter_appeals(qs: QuerySet, filters: AnalyticsFilters) -> QuerySet:
+    """Apply the filters to appeals, through the copies of the violation's attributes (no join)."""
     if filters.account:
-        qs = qs.filter(**{f"{p}violation__account_id": filters.account})
+        qs = qs.filter(violation_account_id=filters.account)
     if filters.kind:
-        qs = qs.filter(**{f"{p}violation__kind": filters.kind})
+        qs = qs.filter(violation_kind=filters.kind)
     if filters.policy:
-        qs = qs.filter(**{f"{p}violation__policy": filters.policy})
+        qs = qs.filter(violation_policy=filters.policy)
     if filters.assignee == "none":
-        qs = qs.filter(**{f"{p}violation__assignee__isnull": True})
+        qs = qs.filter(violation_assignee__isnull=True)
     elif filters.assignee:
-        qs = qs.filter(**{f"{p}violation__assignee_id": filters.assignee})
+        qs = qs.filter(violation_assignee_id=filters.assignee)
     if filters.round == "first":
-        qs = qs.filter(**{f"{p}round": 1})
+        qs = qs.filter(round=1)
     elif filters.round == "follow_up":
-        qs = qs.filter(**{f"{p}round__gte": 2})
+        qs = qs.filter(round__gte=2)
     return qs
 
 
@@ -143,14 +142,8 @@ def decided_appeals(
     organization: Organization, start: datetime, end: datetime, filters: AnalyticsFilters
 ) -> QuerySet[Appeal]:
     """Appeals decided (reversed, partially reversed, upheld) in [start, end); uses (organization, decided_at)."""
-    # violation__organization is always the appeal's organization; saying so lets PostgreSQL read only this
-    # organization's violations through (organization, enforced_at) for the joins instead of every violation.
     qs = Appeal.objects.filter(
-        organization=organization,
-        violation__organization=organization,
-        decided_at__gte=start,
-        decided_at__lt=end,
-        status__in=DECIDED,
+        organization=organization, decided_at__gte=start, decided_at__lt=end, status__in=DECIDED
     ).order_by()
     return _filter_appeals(qs, filters)
 
@@ -165,21 +158,6 @@ def _evidence_count() -> Coalesce:
     return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
 
 
-def _notice_delta(tz: ZoneInfo) -> ExpressionWrapper:
-    """Calendar days from the notice's local date to the submission's local date."""
-    return ExpressionWrapper(
-        TruncDate("submitted_at", tzinfo=tz) - TruncDate("violation__enforced_at", tzinfo=tz),
-        output_field=DurationField(),
-    )
-
-
-def _days(delta: timedelta | int | float) -> int:
-    """Whole days of a DurationField value (a timedelta; microseconds on backends without intervals)."""
-    if isinstance(delta, timedelta):
-        return delta.days
-    return int(delta // 86_400_000_000)
-
-
 def _band_q(field: str, low: int, high: int | None) -> Q:
     q = Q(**{f"{field}__gte": low})
     if high is not None:
@@ -188,15 +166,15 @@ def _band_q(field: str, low: int, high: int | None) -> Q:
 
 
 def _notice_q(low: int, high: int | None) -> Q:
-    """Whole days from notice to submission within [low, high]: delta in [low days, (high + 1) days)."""
-    q = Q(notice_delta__gte=timedelta(days=low)) if low > 0 else Q(notice_delta__isnull=False)
+    """Whole days from notice to submission within [low, high] (the first band also takes negative days)."""
+    q = Q(notice_days__gte=low) if low > 0 else Q(notice_days__isnull=False)
     if high is not None:
-        q &= Q(notice_delta__lt=timedelta(days=high + 1))
+        q &= Q(notice_days__lte=high)
     return q
 
 
 def _dimension_q(dimension: str, key: str, *, grouped: bool = False) -> Q | None:
-    """The Q for one band of one fixed dimension (needs ev_count / notice_delta annotations).
+    """The Q for one band of one fixed dimension (needs the ev_count annotation for ev_band).
 
     grouped: the queryset carries per-appeal evidence counts by type (ev_image, ...) from a GROUP BY.
     """
@@ -233,30 +211,6 @@ FIXED_DIMENSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _rate_aggregates(
-    prefix: str, condition: Q | None, *, status: str = "status", count: str = "id"
-) -> dict[str, Count]:
-    def c(extra: Q | None) -> Count:
-        parts = [q for q in (condition, extra) if q is not None]
-        if not parts:
-            return Count(count)
-        combined = parts[0]
-        for part in parts[1:]:
-            combined &= part
-        return Count(count, filter=combined)
-
-    return {
-        f"{prefix}__n": c(None),
-        f"{prefix}__rev": c(Q(**{status: Appeal.Status.REVERSED})),
-        f"{prefix}__part": c(Q(**{status: Appeal.Status.PARTIALLY_REVERSED})),
-    }
-
-
-def _rate_from(row: Mapping[str, Any], prefix: str = "") -> stats.Rate:
-    p = f"{prefix}__" if prefix else ""
-    return stats.Rate(decided=row[f"{p}n"] or 0, reversed=row[f"{p}rev"] or 0, partial=row[f"{p}part"] or 0)
-
-
 # --- Business days --------------------------------------------------------------------------------------------
 
 
@@ -283,41 +237,134 @@ def _local_date(value: date | datetime, tz: ZoneInfo) -> date:
     return value
 
 
-def _time_to_decision(
-    organization: Organization, decided: QuerySet[Appeal], calendar: BusinessCalendar
-) -> tuple[dict[str, Any], dict[date, tuple[int, int, int]]]:
-    """Median, p90 and share within the review window (business days), and (n, reversed, partial) per decided day."""
-    tz = organization.zoneinfo
-    pairs = list(
-        decided.annotate(sub_day=TruncDate("submitted_at", tzinfo=tz), dec_day=TruncDate("decided_at", tzinfo=tz))
-        .values("sub_day", "dec_day")
-        .annotate(
-            n=Count("*"),
-            # status, not id: every column read is in the covering (organization, decided_at) index.
-            rev=Count("status", filter=Q(status=Appeal.Status.REVERSED)),
-            part=Count("status", filter=Q(status=Appeal.Status.PARTIALLY_REVERSED)),
+# --- Decided appeals: one scan for every rate ------------------------------------------------------------------
+
+# Columns of the (organization, decided_at) covering index counted per status, by dashboard dimension; "period"
+# is the decided week or month and "days" the business days to decision (counted over every status).
+FACT_COLUMNS = {
+    "round": "round",
+    "readiness": "readiness_score",
+    "notice": "notice_days",
+    "ev_band": "evidence_count",
+    "ev_type": "evidence_categories",
+    "kind": "violation_kind",
+    "policy": "violation_policy",
+    "account": "violation_account_id",
+    "assignee": "violation_assignee_id",
+    "days": "decision_business_days",
+    "period": "period",
+}
+_OUTCOME = {Appeal.Status.REVERSED: 1, Appeal.Status.PARTIALLY_REVERSED: 2}
+
+
+def _band_keys(dimension: str, value: Any) -> list[Any]:
+    """The dashboard keys a stored value counts under in one dimension (none, one, or one per evidence type)."""
+    if dimension == "round":
+        return ["all", "first" if value == 1 else "follow_up"]
+    if dimension == "readiness":
+        key = stats.READINESS_NOT_SCORED[0] if value is None else stats.band_for(value, stats.READINESS_BANDS)
+        return [key] if key else []
+    if dimension == "notice":
+        key = stats.notice_band(value)
+        return [key] if key else []
+    if dimension == "ev_band":
+        return [stats.evidence_band(value)]
+    if dimension == "ev_type":
+        return [key for key in EVIDENCE_TYPE_LABELS if value & Evidence.CATEGORY_BITS[key]]
+    if dimension == "assignee":
+        return [value or "none"]
+    return [value]
+
+
+@dataclass
+class DecidedFacts:
+    """Decided appeals counted by dimension: (decided, reversed, partially reversed) per key."""
+
+    sums: dict[str, dict[Any, list[int]]]
+    decision_days: dict[int, int]
+    account_names: dict[int, str]
+    assignee_names: dict[Any, str]
+
+    def totals(self, dimension: str) -> dict[Any, list[int]]:
+        return self.sums.get(dimension, {})
+
+
+def _decided_facts(decided: QuerySet[Appeal], period: PeriodOf) -> DecidedFacts:
+    """Count the decided appeals per status and each FACT_COLUMNS dimension, in one query.
+
+    PostgreSQL: GROUP BY GROUPING SETS, one small hash per (status, dimension) over one index-only scan, with
+    the account and assignee names joined to the groups. Other databases: one GROUP BY over every column;
+    each group then counts once in each dimension, which sums to the same figures.
+    """
+    columns = list(FACT_COLUMNS.values())
+    base = decided.annotate(period=period.expression).values("status", *columns[:-1], "period")
+    rows: list[tuple]
+    if connection.vendor == "postgresql":
+        inner_sql, params = base.query.sql_with_params()
+        listed = ", ".join(columns)
+        sets = ", ".join(f"(status, {c})" for c in columns if c != "decision_business_days")
+        account, user = Account._meta.db_table, User._meta.db_table
+        sql = (
+            f"SELECT f.*, a.name, u.full_name, u.email FROM ("
+            f"SELECT GROUPING({listed}) AS grouped, status, {listed}, COUNT(*) AS n FROM ({inner_sql}) AS d "
+            f"GROUP BY GROUPING SETS ({sets}, (decision_business_days))) AS f "
+            f"LEFT JOIN {account} a ON a.id = f.violation_account_id "
+            f"LEFT JOIN {user} u ON u.id = f.violation_assignee_id"
         )
-        .order_by()
-        .values_list("sub_day", "dec_day", "n", "rev", "part")
-    )
-    by_decided_day: dict[date, tuple[int, int, int]] = {}
-    durations: list[tuple[date, date, int]] = []
-    for sub_day, dec_day, n, rev, part in pairs:
-        day = _local_date(dec_day, tz)
-        old = by_decided_day.get(day, (0, 0, 0))
-        by_decided_day[day] = (old[0] + n, old[1] + rev, old[2] + part)
-        if sub_day is not None:
-            durations.append((_local_date(sub_day, tz), day, n))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    else:
+        rows = [
+            (0, *row)
+            for row in base.annotate(n=Count("*"))
+            .values_list(
+                "status",
+                *columns,
+                "n",
+                "violation_account__name",
+                "violation_assignee__full_name",
+                "violation_assignee__email",
+            )
+            .order_by()
+        ]
+    dimensions = list(FACT_COLUMNS)
+    last = len(dimensions) - 1
+    sums: dict[str, dict[Any, list[int]]] = {d: {} for d in dimensions}
+    decision_days: dict[int, int] = defaultdict(int)
+    account_names: dict[int, str] = {}
+    assignee_names: dict[Any, str] = {}
+    for grouped, status, *values, n, account_name, full_name, email in rows:
+        outcome = _OUTCOME.get(status)
+        for i, dimension in enumerate(dimensions):
+            if grouped >> (last - i) & 1:
+                continue  # not one of this row's grouping columns
+            value = values[i]
+            if dimension == "period":
+                value = period.start(value)
+            elif dimension == "days":
+                if value is not None:
+                    decision_days[value] += n
+                continue
+            for key in _band_keys(dimension, value):
+                total = sums[dimension].setdefault(key, [0, 0, 0])
+                total[0] += n
+                if outcome:
+                    total[outcome] += n
+            if dimension == "account" and value is not None:
+                account_names[value] = account_name
+            elif dimension == "assignee" and value is not None:
+                assignee_names[value] = full_name or email
+    return DecidedFacts(sums, decision_days, account_names, assignee_names)
+
+
+def _time_to_decision(organization: Organization, decision_days: Mapping[int, int]) -> dict[str, Any]:
+    """Median, p90 and share within the review window of the stored business days to decision."""
     window = organization.review_business_days
     result: dict[str, Any] = {"count": 0, "median": None, "p90": None, "within_window": None, "window": window}
-    if not durations:
-        return result, by_decided_day
-    first = min(min(a, b) for a, b, _ in durations)
-    last = max(max(a, b) for a, b, _ in durations)
-    index = BusinessDayIndex(calendar, first, last)
-    weighted: dict[int, int] = defaultdict(int)
-    for a, b, n in durations:
-        weighted[max(index.between(a, b), 0) if b >= a else 0] += n
+    weighted = {days: n for days, n in decision_days.items() if n}
+    if not weighted:
+        return result
     total = sum(weighted.values())
     within = sum(n for days, n in weighted.items() if days <= window)
     result.update(
@@ -328,7 +375,7 @@ def _time_to_decision(
         within_window_share=within / total,
         distribution=sorted(weighted.items()),
     )
-    return result, by_decided_day
+    return result
 
 
 # --- Volume ---------------------------------------------------------------------------------------------------
@@ -361,19 +408,44 @@ def _period_end(period: date, granularity: str) -> date:
     return period + timedelta(days=6)
 
 
-def _volume(
-    rows: list[tuple[Any, str, int]], periods: list[date], tz: ZoneInfo
-) -> tuple[list[dict[str, Any]], list[str]]:
+@dataclass(frozen=True)
+class PeriodOf:
+    """The week or month (its first day) of a timestamp column, as a database expression and back.
+
+    PostgreSQL: width_bucket over the periods' local midnights (a binary search per row instead of a timezone
+    conversion); the bucket number is turned into the period here. Other databases: Trunc in the timezone.
+    """
+
+    expression: Any
+    periods: list[date]
+    tz: ZoneInfo
+
+    @classmethod
+    def of(cls, field: str, periods: list[date], tz: ZoneInfo, granularity: str) -> PeriodOf:
+        if connection.vendor == "postgresql":
+            starts = [datetime.combine(p, time.min, tzinfo=tz) for p in periods]
+            expression = Func(F(field), Value(starts), function="width_bucket", output_field=IntegerField())
+        else:
+            expression = (TruncMonth if granularity == "month" else TruncWeek)(field, tzinfo=tz)
+        return cls(expression, periods, tz)
+
+    def start(self, value: Any) -> date:
+        if isinstance(value, int):
+            return self.periods[value - 1]
+        return _local_date(value, self.tz)
+
+
+def _volume(rows: list[tuple[Any, str, int]], period: PeriodOf) -> tuple[list[dict[str, Any]], list[str]]:
     counts: dict[tuple[date, str], int] = defaultdict(int)
     kinds: set[str] = set()
-    for period, kind, n in rows:
-        counts[(_local_date(period, tz), kind)] += n
+    for value, kind, n in rows:
+        counts[(period.start(value), kind)] += n
         kinds.add(kind)
     ordered = [k for k in KIND_LABELS if k in kinds] + sorted(kinds - set(KIND_LABELS))
     table = []
-    for period in periods:
-        by_kind = {k: counts.get((period, k), 0) for k in ordered}
-        table.append({"period": period, "by_kind": by_kind, "total": sum(by_kind.values())})
+    for start in period.periods:
+        by_kind = {k: counts.get((start, k), 0) for k in ordered}
+        table.append({"period": start, "by_kind": by_kind, "total": sum(by_kind.values())})
     return table, ordered
 
 
@@ -384,11 +456,11 @@ def _query(base: Mapping[str, str], **extra: Any) -> str:
     return urlencode({**base, **{k: v for k, v in extra.items() if v not in (None, "")}})
 
 
-# PostgreSQL planner settings for the dashboard's aggregates. Bounding the joins to the organization's violations
-# makes the planner guess ~100x too few rows (it multiplies the two organization filters), so it sorts 100k rows
-# on text keys (spilling at the default work_mem) where hashing is 2-3x faster; JIT compilation costs more
-# than it saves on these one-pass aggregates. Measured on 100k decided appeals: see README "Analytics speed".
-DASHBOARD_PG_SETTINGS = {"jit": "off", "enable_sort": "off"}
+# PostgreSQL planner settings for the dashboard's aggregates. The planner guesses each grouping set of
+# _decided_facts far larger than it is (~165k groups for ~1k), so at the default work_mem it sorts and spills
+# instead of hashing (3x slower); the hashes really take a few MB. JIT compilation costs more than it saves on
+# these one-pass aggregates.
+DASHBOARD_PG_SETTINGS = {"jit": "off", "enable_sort": "off", "work_mem": "64MB"}
 
 
 @contextmanager
@@ -456,122 +528,44 @@ def _analytics_dashboard(
     base = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), **filters.params()}
     decided = decided_appeals(organization, start, end, filters)
 
-    # 1. The overall figure and every fixed band (round, readiness, notice to submission, evidence count and
-    #    type): one GROUP BY over the band expressions and the status (each expression computed once per row),
-    #    summed per band here. The evidence count and type bit mask are stored on the appeal (kept by
-    #    appeals.signals), so they are plain columns of the same GROUP BY: no evidence rows are read.
-    band_cases = {
-        dimension: Case(
-            *[When(_dimension_q(dimension, key), then=Value(key)) for key, _label in FIXED_DIMENSIONS[dimension]],
-            default=Value(""),
-            output_field=CharField(),
-        )
-        for dimension in ("round", "readiness")
-    }
-    # Days from notice to submission are grouped as they are (a few dozen values) and banded here:
-    # a CASE would repeat the two timezone conversions in every WHEN.
-    cube = list(
-        decided.annotate(notice_delta=_notice_delta(tz), **{f"band_{d}": case for d, case in band_cases.items()})
-        .values("status", "notice_delta", "evidence_count", "evidence_categories", *[f"band_{d}" for d in band_cases])
-        .annotate(n=Count("*"))  # COUNT(*), not COUNT(id): the covering index serves it without the table
-        .order_by()
-    )
-    type_bits = [(key, Evidence.CATEGORY_BITS[key]) for key in EVIDENCE_TYPE_LABELS]
-    totals: dict[str, int] = defaultdict(int)
-    for group in cube:
-        part = {Appeal.Status.REVERSED: "rev", Appeal.Status.PARTIALLY_REVERSED: "part"}.get(group["status"])
-        delta = group["notice_delta"]
-        notice = stats.notice_band(None if delta is None else _days(delta))
-        prefixes = ["all", *[f"{d}_{group[f'band_{d}']}" for d in band_cases if group[f"band_{d}"]]]
-        if notice:
-            prefixes.append(f"notice_{notice}")
-        prefixes.append(f"ev_band_{stats.evidence_band(group['evidence_count'])}")
-        prefixes.extend(f"ev_type_{key}" for key, bit in type_bits if group["evidence_categories"] & bit)
-        for prefix in prefixes:
-            totals[f"{prefix}__n"] += group["n"]
-            if part:
-                totals[f"{prefix}__{part}"] += group["n"]
-    overall = _rate_from(totals, "all")
+    # 1-3. Every rate, time to decision and the success trend: one scan of the (organization, decided_at) covering
+    #      index, counted per status and each dimension (see _decided_facts), rolled up here.
+    periods = _periods(date_from, date_to, granularity)
+    facts = _decided_facts(decided, PeriodOf.of("decided_at", periods, tz, granularity))
+    overall = stats.Rate(*facts.totals("round").get("all", (0, 0, 0)))
     breakdowns: dict[str, list[dict[str, Any]]] = {}
     for dimension, choices in FIXED_DIMENSIONS.items():
-        rows = []
-        for key, label in choices:
-            rate = _rate_from(totals, f"{dimension}_{key}")
-            rows.append({"key": key, "label": label, "rate": rate, "drill": _query(base, **{dimension: key})})
-        breakdowns[dimension] = rows
+        sums = facts.totals(dimension)
+        breakdowns[dimension] = [
+            {
+                "key": key,
+                "label": label,
+                "rate": stats.Rate(*sums.get(key, (0, 0, 0))),
+                "drill": _query(base, **{dimension: key}),
+            }
+            for key, label in choices
+        ]
 
-    rate_aggs = {
-        "n": Count("*"),
-        **{k.split("__")[1]: v for k, v in _rate_aggregates("x", None, count="status").items()},
-    }
-
-    # 2. Kind, policy, account and assignee: one GROUP BY over the four columns (one join instead of four),
-    #    summed per column here. Each group is a distinct (kind, policy, account, assignee) of the range.
-    cells = list(
-        decided.values(
-            "violation__kind",
-            "violation__policy",
-            "violation__account_id",
-            "violation__account__name",
-            "violation__assignee_id",
-            "violation__assignee__full_name",
-            "violation__assignee__email",
-        ).annotate(**rate_aggs)
-    )
-
-    def rollup(key_of, label_of, drill_of) -> list[dict[str, Any]]:
-        sums: dict[Any, list[int]] = {}
-        labels: dict[Any, str] = {}
-        for cell in cells:
-            key = key_of(cell)
-            total = sums.setdefault(key, [0, 0, 0])
-            total[0] += cell["n"]
-            total[1] += cell["rev"]
-            total[2] += cell["part"]
-            labels[key] = label_of(cell)
+    def rollup(dimension: str, label_of, param: str) -> list[dict[str, Any]]:
         rows = [
             {
                 "key": key,
-                "label": labels[key],
-                "rate": stats.Rate(decided=n, reversed=rev, partial=part),
-                "drill": _query(base, **drill_of(key)),
+                "label": label_of(key),
+                "rate": stats.Rate(*sums),
+                "drill": _query(base, **{param: key}),
             }
-            for key, (n, rev, part) in sums.items()
+            for key, sums in facts.totals(dimension).items()
         ]
         rows.sort(key=lambda r: (-r["rate"].decided, str(r["label"]).lower()))
         return rows
 
-    breakdowns["kind"] = rollup(
-        lambda c: c["violation__kind"],
-        lambda c: KIND_LABELS.get(c["violation__kind"], c["violation__kind"]),
-        lambda k: {"kind": k},
-    )
-    breakdowns["policy"] = rollup(
-        lambda c: c["violation__policy"], lambda c: c["violation__policy"] or "(none)", lambda k: {"policy": k}
-    )
-    breakdowns["account"] = rollup(
-        lambda c: c["violation__account_id"], lambda c: c["violation__account__name"], lambda k: {"account": k}
-    )
-    breakdowns["assignee"] = rollup(
-        lambda c: c["violation__assignee_id"] or "none",
-        lambda c: c["violation__assignee__full_name"] or c["violation__assignee__email"] or "Unassigned",
-        lambda k: {"assignee": k},
-    )
-
-    # 3. Time to decision and the success rate per period: one query grouped by (submitted day, decided day)
-    #    with outcome counts, plus the calendar's closed dates.
-    time_to_decision, by_decided_day = _time_to_decision(organization, decided, organization.business_calendar())
-    trend_sums: dict[date, list[int]] = {}
-    for day, (n, rev, part) in by_decided_day.items():
-        period = _period_start(day, granularity)
-        sums = trend_sums.setdefault(period, [0, 0, 0])
-        sums[0] += n
-        sums[1] += rev
-        sums[2] += part
-    success_trend = [
-        {"period": p, "rate": stats.Rate(*trend_sums.get(p, (0, 0, 0)))}
-        for p in _periods(date_from, date_to, granularity)
-    ]
+    breakdowns["kind"] = rollup("kind", lambda k: KIND_LABELS.get(k, k), "kind")
+    breakdowns["policy"] = rollup("policy", lambda k: k or "(none)", "policy")
+    breakdowns["account"] = rollup("account", lambda k: facts.account_names.get(k), "account")
+    breakdowns["assignee"] = rollup("assignee", lambda k: facts.assignee_names.get(k) or "Unassigned", "assignee")
+    time_to_decision = _time_to_decision(organization, facts.decision_days)
+    trend = facts.totals("period")
+    success_trend = [{"period": p, "rate": stats.Rate(*trend.get(p, (0, 0, 0)))} for p in periods]
 
     # 4. Overdue now (not limited by the date range: it is about today).
     overdue_qs = _filter_appeals(
@@ -586,37 +580,32 @@ def _analytics_dashboard(
     overdue_count = overdue_list[0].overdue_total if overdue_list else 0
 
     # 5. Volume per week or month by kind.
-    trunc = TruncMonth if granularity == "month" else TruncWeek
-    periods = _periods(date_from, date_to, granularity)
+    enforced_period = PeriodOf.of("enforced_at", periods, tz, granularity)
+    submitted_period = PeriodOf.of("submitted_at", periods, tz, granularity)
     violation_rows = list(
         _filter_violations(
             Violation.objects.filter(organization=organization, enforced_at__gte=start, enforced_at__lt=end),
             filters,
         )
-        .annotate(period=trunc("enforced_at", tzinfo=tz))
+        .annotate(period=enforced_period.expression)
         .values("period", "kind")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
         .values_list("period", "kind", "n")
     )
     appeal_rows = list(
         _filter_appeals(
-            Appeal.objects.filter(
-                organization=organization,
-                violation__organization=organization,
-                submitted_at__gte=start,
-                submitted_at__lt=end,
-            ),
+            Appeal.objects.filter(organization=organization, submitted_at__gte=start, submitted_at__lt=end),
             filters,
         )
-        .annotate(period=trunc("submitted_at", tzinfo=tz))
-        .values("period", "violation__kind")
-        .annotate(n=Count("id"))
+        .annotate(period=submitted_period.expression)
+        .values("period", "violation_kind")
+        .annotate(n=Count("*"))
         .order_by()
-        .values_list("period", "violation__kind", "n")
+        .values_list("period", "violation_kind", "n")
     )
-    violations_volume, violation_kinds = _volume(violation_rows, periods, tz)
-    appeals_volume, appeal_kinds = _volume(appeal_rows, periods, tz)
+    violations_volume, violation_kinds = _volume(violation_rows, enforced_period)
+    appeals_volume, appeal_kinds = _volume(appeal_rows, submitted_period)
     for table in (violations_volume, appeals_volume):
         for row in table:
             row["from"] = max(row["period"], date_from)
@@ -787,8 +776,6 @@ def appeals_for_drilldown(
     dimensions = dimensions or {}
     if dimensions.get("ev_band"):
         qs = qs.annotate(ev_count=_evidence_count())
-    if dimensions.get("notice"):
-        qs = qs.annotate(notice_delta=_notice_delta(organization.zoneinfo))
     for dimension in ("round", *DRILL_DIMENSIONS):
         key = dimensions.get(dimension)
         if key:

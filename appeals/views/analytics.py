@@ -165,29 +165,35 @@ def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespon
 
 
 def _volume_links(data: dict[str, Any]) -> None:
-    """Per cell links: violations to the case list, appeals to the drill-down list."""
+    """Per cell links: violations to the case list, appeals to the drill-down list.
+
+    The filters and the period are encoded once per row; each cell only adds its kind.
+    """
     f = data["filters"]
-    violations_url = reverse("appeals:violations")
-    appeals_url = reverse("appeals:analytics_appeals")
     common = {"account": f.account, "policy": f.policy, "assignee": f.assignee}
-    for row in data["violations_volume"]:
-        span = {"enforced_from": row["from"].isoformat(), "enforced_to": row["to"].isoformat()}
-
-        def v_url(kind: str = "", span=span) -> str:
-            params = {k: val for k, val in {**common, **span, "kind": kind or f.kind}.items() if val}
-            return f"{violations_url}?{urlencode(params)}"
-
-        row["cells"] = [(row["by_kind"][k], v_url(k)) for k in data["violation_kinds"]]
-        row["total_url"] = v_url()
-    for row in data["appeals_volume"]:
-        span = {"date_from": row["from"].isoformat(), "date_to": row["to"].isoformat(), "basis": "submitted"}
-
-        def a_url(kind: str = "", span=span) -> str:
-            params = {k: val for k, val in {**f.params(), **span, "kind": kind or f.kind}.items() if val}
-            return f"{appeals_url}?{urlencode(params)}"
-
-        row["cells"] = [(row["by_kind"][k], a_url(k)) for k in data["appeal_kinds"]]
-        row["total_url"] = a_url()
+    for key, url, kinds_key, span_of in (
+        (
+            "violations_volume",
+            reverse("appeals:violations"),
+            "violation_kinds",
+            lambda row: {**common, "enforced_from": row["from"].isoformat(), "enforced_to": row["to"].isoformat()},
+        ),
+        (
+            "appeals_volume",
+            reverse("appeals:analytics_appeals"),
+            "appeal_kinds",
+            lambda row: {
+                **{k: v for k, v in f.params().items() if k != "kind"},
+                "date_from": row["from"].isoformat(),
+                "date_to": row["to"].isoformat(),
+                "basis": "submitted",
+            },
+        ),
+    ):
+        for row in data[key]:
+            prefix = f"{url}?{urlencode({k: v for k, v in span_of(row).items() if v})}"
+            row["cells"] = [(row["by_kind"][k], f"{prefix}&{urlencode({'kind': k})}") for k in data[kinds_key]]
+            row["total_url"] = f"{prefix}&{urlencode({'kind': f.kind})}" if f.kind else prefix
 
 
 # --- Charts -----------------------------------------------------------------------------------------------------
