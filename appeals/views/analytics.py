@@ -278,6 +278,9 @@ def analytics_dashboard(request: HttpRequest) -> HttpResponse:
             for name in ("kind", "policy", "account", "assignee", "round", "ev_band", "ev_type", "readiness", "notice")
         ],
         "printable": request.GET.get("print") == "1",
+        # Reversed once here rather than by a {% url %} in each of the ~300 rows that link to them.
+        "drill_url": reverse("appeals:analytics_appeals"),
+        "violations_url": reverse("appeals:violations"),
         "query": data["base_query"] + f"&granularity={data['granularity']}",
         "active_filters": _active_filter_labels(v, choices),
     }
