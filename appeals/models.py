@@ -132,8 +132,11 @@ class Violation(models.Model):
             models.CheckConstraint(condition=models.Q(penalty_points__lte=1000), name="violation_points_sane"),
         ]
         indexes = [
-            # Full list default sort and date-range filter (selectors.violations_for_list).
-            models.Index(fields=["organization", "-enforced_at", "-id"], name="violation_org_enforced"),
+            # Full list default sort and date-range filter (selectors.violations_for_list); with the kind included,
+            # the analytics "violations received" volume reads the index alone (selectors.analytics).
+            models.Index(
+                fields=["organization", "-enforced_at", "-id"], name="violation_org_enforced_kind", include=["kind"]
+            ),
             # Inbox urgency queries and status filters (selectors.inbox_for_member).
             models.Index(fields=["organization", "status", "appeal_by"], name="violation_org_status_by"),
             # Account page and repeat-violation count (services.violations.repeat_count).

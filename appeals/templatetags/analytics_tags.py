@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -18,9 +19,9 @@ def volume_rows(rows: list[dict]) -> SafeString:
     """
     out = []
     for row in rows:
-        cells = "".join(f'<td class="num"><a href="{escape(url)}">{n}</a></td>' for n, url in row["cells"])
+        cells = "".join(f'<td class="num"><a href="{html.escape(url)}">{n}</a></td>' for n, url in row["cells"])
         out.append(
             f'<tr><th scope="row">{date_format(row["period"], "j M Y")}</th>{cells}'
-            f'<td class="num"><a href="{escape(row["total_url"])}">{row["total"]}</a></td></tr>'
+            f'<td class="num"><a href="{html.escape(row["total_url"])}">{row["total"]}</a></td></tr>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or a number

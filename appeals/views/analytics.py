@@ -190,9 +190,11 @@ def _volume_links(data: dict[str, Any]) -> None:
             },
         ),
     ):
+        kinds = [(k, urlencode({"kind": k})) for k in data[kinds_key]]
         for row in data[key]:
             prefix = f"{url}?{urlencode({k: v for k, v in span_of(row).items() if v})}"
-            row["cells"] = [(row["by_kind"][k], f"{prefix}&{urlencode({'kind': k})}") for k in data[kinds_key]]
+            by_kind = row["by_kind"]
+            row["cells"] = [(by_kind[k], f"{prefix}&{param}") for k, param in kinds]
             row["total_url"] = f"{prefix}&{urlencode({'kind': f.kind})}" if f.kind else prefix
 
 
