@@ -10,7 +10,6 @@ import pytest
 from appeals.models import Appeal, Evidence
 from appeals.selectors.analytics import (
     AnalyticsFilters,
-    BusinessDayIndex,
     analytics_dashboard,
     analytics_summary,
     appeals_for_drilldown,
@@ -232,15 +231,6 @@ def test_time_to_decision_in_business_days(org):
     assert ttd["median"] == 3
     assert ttd["p90"] == pytest.approx(4.6)
     assert ttd["within_window"] == 2  # review window is 3 business days
-
-
-def test_business_day_index_matches_the_calendar(org):
-    calendar = org.business_calendar()
-    index = BusinessDayIndex(calendar, date(2026, 1, 1), date(2026, 12, 31))
-    # 2026-07-03 is the observed Independence Day holiday (a Friday).
-    assert index.between(date(2026, 7, 2), date(2026, 7, 6)) == 1
-    assert index.between(date(2026, 3, 2), date(2026, 3, 9)) == 5
-    assert index.between(date(2026, 3, 2), date(2026, 3, 2)) == 0
 
 
 def test_overdue_now(org):
