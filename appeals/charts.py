@@ -104,9 +104,12 @@ def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series
     slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(labels), 1)
     bar_w = max(slot * 0.7, 1)
     body = _frame(labels, top)
+    # Escaped once each, not per bar (a two-year weekly chart has ~700 bars).
+    names = [escape(s.name) for s in series]
     for i, label in enumerate(labels):
         y = PAD_TOP + plot_h
         x = PAD_LEFT + slot * i + (slot - bar_w) / 2
+        label_html = escape(label)
         for s_index, s in enumerate(series):
             value = s.values[i] or 0
             if not value:
@@ -115,7 +118,7 @@ def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series
             y -= h
             body.append(
                 f'<rect class="bar series-{s_index % SERIES_CLASSES}" x="{x:.1f}" y="{y:.1f}" '
-                f'width="{bar_w:.1f}" height="{h:.1f}"><title>{escape(label)} · {escape(s.name)}: '
+                f'width="{bar_w:.1f}" height="{h:.1f}"><title>{label_html} · {names[s_index]}: '
                 f"{_fmt(value)}</title></rect>"
             )
     return _svg(title, body, legend=[s.name for s in series] if len(series) > 1 else ())
