@@ -164,6 +164,14 @@ class Command(BaseCommand):
             "organizations": orgs,
             "seed_seconds": round(time.perf_counter() - started, 1),
         }
+        # What autovacuum does to a live database soon after a bulk load: the visibility map lets the dashboard's
+        # covering indexes be read without the table. Timed apart from the seed.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM (ANALYZE) appeals_violation, appeals_violationitem, appeals_appeal, appeals_evidence"
+            )
+        result["vacuum_seconds"] = round(time.perf_counter() - started, 1)
         biggest, second = self.largest_orgs()
         result["analytics_org"] = {"violations": biggest[1], "decided_appeals": self.decided(biggest[0])}
         result["list_org"] = {"violations": second[1]}
