@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -444,9 +445,13 @@ class _Writer:
         self.types: list[int] | None = None
         self.sequence: str | None = None
 
-    def insert(self, rows: list[tuple]) -> None:
-        if not rows:
+    def insert(self, rows: Iterable[tuple]) -> None:
+        """Write the rows; given lazily, they are built while the server stores the ones already sent."""
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
             return
+        rows = itertools.chain([first], rows)
         names = self.columns + self.fixed_names
         if not self.postgres:
             fixed = self.fixed
@@ -597,7 +602,7 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
     if to_create:
         pks = writers["violation"].new_pks(len(to_create))
         writers["violation"].insert(
-            [
+            (
                 (
                     pks[i] if pks is not None else None,
                     row["account_id"],
@@ -611,7 +616,7 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
                     state.appeal_by(row["kind"], enforced_at),
                 )
                 for i, (row, enforced_at) in enumerate(to_create)
-            ]
+            )
         )
         if pks is None:
             lookup = {
@@ -634,17 +639,20 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
     if items_replaced:
         ViolationItem.objects.filter(violation_id__in=[vid for vid, _ in items_replaced]).delete()
     writers["item"].insert(
-        [
-            (vid, kind, value)
-            for vid, row in [*zip(created_ids, (r for r, _ in to_create), strict=True), *items_replaced]
-            for kind, values in row["items"].items()
-            for value in values
-        ]
+        (vid, kind, value)
+        for vid, row in itertools.chain(zip(created_ids, (r for r, _ in to_create), strict=True), items_replaced)
+        for kind, values in row["items"].items()
+        for value in values
     )
     imported = TimelineVerb.IMPORTED.value
     writers["event"].insert(
-        [(vid, imported, {"reference": row["reference"]}) for vid, (row, _) in zip(created_ids, to_create, strict=True)]
-        + [(v.pk, TimelineVerb.EDITED.value, {"changed": changed, "source": "import"}) for v, changed in to_update]
+        itertools.chain(
+            (
+                (vid, imported, {"reference": row["reference"]})
+                for vid, (row, _) in zip(created_ids, to_create, strict=True)
+            ),
+            ((v.pk, TimelineVerb.EDITED.value, {"changed": changed, "source": "import"}) for v, changed in to_update),
+        )
     )
 
 
