@@ -387,3 +387,15 @@ def test_postgres_copy_keeps_tricky_text_exactly(org, shop, member):
     assert TimelineEvent.objects.get(violation=v).data == {"reference": "VR1"}
     again = _import(org, member, content)
     assert again.unchanged == 1
+
+
+@pytest.mark.postgres
+def test_postgres_update_keeps_tricky_text_exactly(org, shop, member):
+    """Changed cases go to PostgreSQL as arrays: quotes, braces, backslashes and the word NULL stay text."""
+    _import(org, member, _csv_for(good_line()))
+    notice = 'NULL, Tab\there, back\\slash \\N, "quotes", {braces,commas}, CR\r\nLF, emoji 🚫'
+    result = _import(org, member, _csv_for(good_line(notice=notice, policy="NULL", action="{a,b}")))
+    assert (result.created, result.updated) == (0, 1)
+    v = Violation.objects.get(reference="VR1")
+    assert (v.notice, v.policy, v.action, v.version) == (notice, "NULL", "{a,b}", 2)
+    assert _import(org, member, _csv_for(good_line(notice=notice, policy="NULL", action="{a,b}"))).unchanged == 1
