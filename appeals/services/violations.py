@@ -31,6 +31,7 @@ from appeals.models import (
 from appeals.services import ServiceError, StaleVersion
 from appeals.services.appeals import FACT_VIOLATION_INPUTS, appeal_analytics_facts_refresh
 from appeals.services.timeline import timeline_record
+from core.bulk import update_by_pk
 from core.calendar import BusinessCalendar
 from core.models import Membership, Organization
 
@@ -501,28 +502,6 @@ def _values_by_ids(model, columns: list[str], key: str, ids: list[int]) -> Itera
         yield from cursor.fetchall()
 
 
-def _update_by_pk(model, objs: list, fields: list[str]) -> None:
-    """bulk_update; on PostgreSQL one UPDATE joined to the new values as one array per column.
-
-    Django's bulk_update writes a CASE per row and field: seconds of Python per thousand rows.
-    """
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(objs, fields, batch_size=IMPORT_BATCH_SIZE)
-        return
-    qn = connection.ops.quote_name
-    columns = [model._meta.pk] + [model._meta.get_field(name) for name in fields]
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
-    names = ", ".join(qn(field.column) for field in columns)
-    sets = ", ".join(f"{qn(field.column)} = new.{qn(field.column)}" for field in columns[1:])
-    pk = qn(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(model._meta.db_table)} SET {sets} FROM unnest({arrays}) AS new({names}) "
-            f"WHERE {qn(model._meta.db_table)}.{pk} = new.{pk}",
-            [[field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs] for field in columns],
-        )
-
-
 @dataclass
 class _ImportState:
     """What the batches of one import share: writers, caches and every key of the organization."""
@@ -651,7 +630,12 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
         created_ids = pks
         known.update(((r["account_id"], r["reference"]), pk) for (r, _), pk in zip(to_create, pks, strict=True))
     if to_update:
-        _update_by_pk(Violation, [v for v, _ in to_update], [*_COMPARED, "appeal_by", "version", "updated_at"])
+        update_by_pk(
+            Violation,
+            [v for v, _ in to_update],
+            [*_COMPARED, "appeal_by", "version", "updated_at"],
+            batch_size=IMPORT_BATCH_SIZE,
+        )
         # bulk_update skips the signal that keeps the appeals' copies of these fields.
         appeal_analytics_facts_refresh(
             violation_ids=[v.pk for v, changed in to_update if FACT_VIOLATION_INPUTS.intersection(changed)]
