@@ -1,13 +1,16 @@
 """Keep the appeal's stored summaries equal to what they summarise.
 
 - Appeal.evidence_count / evidence_categories: the appeal's evidence rows.
-- Appeal analytics facts (violation_kind ... decision_business_days): the appeal's dates and its violation.
+- Appeal analytics facts (violation_kind ... decision_business_days): the appeal's dates, its violation and its
+  organization's business calendar (core.signals.business_calendar_changed).
 
 Connected in AppealsConfig.ready. Any save or delete (services, admin, tests, cascades) refreshes them;
 bulk_create / bulk_update / QuerySet.update skip signals, so their callers call the refresh themselves.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -18,8 +21,11 @@ from appeals.services.appeals import (
     FACT_VIOLATION_INPUTS,
     appeal_analytics_facts_refresh,
     appeal_analytics_facts_store,
+    organization_analytics_facts_refresh,
 )
 from appeals.services.evidence import appeal_evidence_summary_refresh
+from core.models import Organization
+from core.signals import business_calendar_changed
 
 
 @receiver(post_save, sender=Evidence, dispatch_uid="evidence_summary_on_save")
@@ -47,3 +53,8 @@ def _violation_saved(sender, instance: Violation, created: bool, **kwargs) -> No
     if created or kwargs.get("raw") or (update_fields is not None and not (FACT_VIOLATION_INPUTS & set(update_fields))):
         return  # a new case has no appeals yet
     appeal_analytics_facts_refresh(violation_ids=[instance.pk])
+
+
+@receiver(business_calendar_changed, dispatch_uid="appeal_facts_on_calendar_change")
+def _calendar_changed(sender, organization: Organization, days: list[date] | None, **kwargs) -> None:
+    organization_analytics_facts_refresh(organization=organization, days=days)

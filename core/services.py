@@ -14,6 +14,7 @@ from django.utils.timezone import now
 
 from core.emails import email_send
 from core.models import ClosedDate, Invitation, Membership, Organization, Role, User, hash_secret, new_secret
+from core.signals import business_calendar_changed
 
 logger = logging.getLogger(__name__)
 
@@ -266,12 +267,17 @@ def holiday_calendar_check(country: str, subdivision: str) -> None:
         ) from None
 
 
+# The settings that decide which local dates are business days (opening hours do not: counts are of dates).
+CALENDAR_FIELDS = ("timezone", "holiday_country", "holiday_subdivision", "working_days")
+
+
 @transaction.atomic
 def organization_update(*, organization: Organization, **changes) -> Organization:
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"Not organization settings: {sorted(unknown)}")
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    calendar_before = [getattr(organization, field) for field in CALENDAR_FIELDS]
     for field, value in changes.items():
         setattr(organization, field, value)
     organization.holiday_country = organization.holiday_country.upper()
@@ -286,6 +292,8 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
     organization.working_days = sorted(set(organization.working_days))
     organization.penalty_point_milestones = sorted(set(organization.penalty_point_milestones))
     organization.save()
+    if [getattr(organization, field) for field in CALENDAR_FIELDS] != calendar_before:
+        business_calendar_changed.send(sender=Organization, organization=organization, days=None)
     return organization
 
 
@@ -293,9 +301,15 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
 def closed_date_add(*, organization: Organization, date: date_type, note: str = "") -> ClosedDate:
     if ClosedDate.objects.filter(organization=organization, date=date).exists():
         raise _service_error(f"{date:%Y-%m-%d} is already a closed date.", field="date")
-    return ClosedDate.objects.create(organization=organization, date=date, note=note.strip())
+    closed = ClosedDate.objects.create(organization=organization, date=date, note=note.strip())
+    business_calendar_changed.send(sender=Organization, organization=organization, days=[date])
+    return closed
 
 
 @transaction.atomic
 def closed_date_remove(*, organization: Organization, closed_date_id: int) -> None:
-    ClosedDate.objects.filter(organization=organization, pk=closed_date_id).delete()
+    closed = ClosedDate.objects.filter(organization=organization, pk=closed_date_id).first()
+    if closed is None:
+        return
+    closed.delete()
+    business_calendar_changed.send(sender=Organization, organization=organization, days=[closed.date])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +18,8 @@ from appeals.models import Appeal
 from appeals.services.appeals import FACT_FIELDS, appeal_analytics_facts
 from appeals.services.outcomes import outcome_record
 from appeals.services.violations import violation_assign, violation_update, violations_import
+from core.services import closed_date_add, closed_date_remove, organization_update
+from core.signals import business_calendar_changed
 from tests.factories import AccountFactory, ViolationFactory
 from tests.outcomes_helpers import submitted_appeal
 from tests.test_analytics import S, local, make_appeal
@@ -176,3 +178,81 @@ def test_seed_demo_fills_the_facts(db):
     appeals = list(Appeal.objects.all()[:40])
     assert appeals
     assert [stored(a) for a in appeals] == [truth(a) for a in appeals]
+
+
+# --- The organization's calendar changes ------------------------------------------------------------------------
+
+
+def test_closing_and_reopening_a_date_recounts_the_reviews_that_span_it(org, shop, other_org):
+    # Submitted Monday 9 March, decided Friday 13 March: Tue, Wed, Thu, Fri.
+    spanning = make_appeal(org, status=S.UPHELD, submitted_at=local(2026, 3, 9), decided_at=local(2026, 3, 13))
+    # Decided Wednesday 11 March, before the closed Thursday.
+    before = make_appeal(org, status=S.UPHELD, submitted_at=local(2026, 3, 9), decided_at=local(2026, 3, 11))
+    # Submitted on the closed day itself: it is not one of the days counted.
+    from_it = make_appeal(org, status=S.UPHELD, submitted_at=local(2026, 3, 12), decided_at=local(2026, 3, 16))
+    elsewhere = make_appeal(other_org, status=S.UPHELD, submitted_at=local(2026, 3, 9), decided_at=local(2026, 3, 13))
+    assert [stored(a)["decision_business_days"] for a in (spanning, before, from_it, elsewhere)] == [4, 2, 2, 4]
+
+    closed = closed_date_add(organization=org, date=date(2026, 3, 12), note="Team offsite")
+    assert [stored(a)["decision_business_days"] for a in (spanning, before, from_it, elsewhere)] == [3, 2, 2, 4]
+    assert all(stored(a) == truth(a) for a in (spanning, before, from_it, elsewhere))
+
+    closed_date_remove(organization=org, closed_date_id=closed.pk)
+    assert stored(spanning)["decision_business_days"] == 4
+    assert stored(spanning) == truth(spanning)
+
+
+def test_new_working_days_recount_every_decided_appeal(org, shop):
+    # Submitted Friday 6 March, decided Monday 9 March: only Monday counts until Saturdays are working days.
+    appeal = make_appeal(org, status=S.REVERSED, submitted_at=local(2026, 3, 6), decided_at=local(2026, 3, 9))
+    pending = make_appeal(org, status=S.UNDER_REVIEW, submitted_at=local(2026, 3, 6))
+    assert stored(appeal)["decision_business_days"] == 1
+
+    organization_update(organization=org, working_days=[1, 2, 3, 4, 5, 6])
+    assert stored(appeal)["decision_business_days"] == 2
+    assert stored(appeal) == truth(appeal)
+    assert stored(pending)["decision_business_days"] is None
+
+
+def test_a_new_timezone_recounts_notice_days(org, shop):
+    # Enforced 23:30 New York on Sunday 1 March is Monday 2 March in Tokyo; submitted Tuesday 3 March 20:00
+    # New York is Wednesday 4 March in Tokyo: 2 days either way, but an enforcement at 09:00 is not.
+    late = make_appeal(
+        org, status=S.UNDER_REVIEW, enforced_at=local(2026, 3, 1, 23, 30), submitted_at=local(2026, 3, 3, 8)
+    )
+    assert stored(late)["notice_days"] == 2
+
+    organization_update(organization=org, timezone="Asia/Tokyo")
+    # In Tokyo: enforced Monday 2 March 13:30, submitted Tuesday 3 March 22:00.
+    assert stored(late)["notice_days"] == 1
+    assert stored(late) == truth(late)
+
+
+def test_settings_that_leave_the_calendar_alone_do_not_recount(org, shop):
+    heard = []
+
+    def listener(sender, organization, days, **kwargs):
+        heard.append(days)
+
+    business_calendar_changed.connect(listener)
+    try:
+        organization_update(organization=org, name="Acme Shop Ltd", closes_at=time(18, 0), working_days=[5, 4, 3, 2, 1])
+        assert heard == []
+        organization_update(organization=org, holiday_country="gb")
+        assert heard == [None]
+    finally:
+        business_calendar_changed.disconnect(listener)
+
+
+def test_a_calendar_change_recounts_an_organization_with_many_appeals(org, shop):
+    appeals = [
+        make_appeal(
+            org, status=S.UPHELD, submitted_at=local(2026, 3, 2) + timedelta(days=n % 5), decided_at=local(2026, 3, 20)
+        )
+        for n in range(12)
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("appeals.services.appeals.FACT_REFRESH_CHUNK", 5)  # several chunks of writes
+        organization_update(organization=org, working_days=[1, 2, 3, 4])
+    assert all(stored(a) == truth(a) for a in appeals)
+    assert {stored(a)["decision_business_days"] for a in appeals} == {8, 9, 10, 11}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,7 +14,9 @@ from appeals.models import Appeal, AppealTemplate, TimelineVerb, Violation, Viol
 from appeals.services import InvalidTransition, ServiceError, StaleVersion
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
+from core.bulk import update_by_pk
 from core.calendar import BusinessCalendar
+from core.models import Organization
 
 STEPS = {
     1: "Outcome",
@@ -380,5 +382,50 @@ def appeal_analytics_facts_refresh(*, violation_ids: Iterable[int]) -> int:
             for name, value in facts.items():
                 setattr(appeal, name, value)
             changed.append(appeal)
-    Appeal.objects.bulk_update(changed, FACT_FIELDS, batch_size=1000)
+    update_by_pk(Appeal, changed, list(FACT_FIELDS))
     return len(changed)
+
+
+FACT_REFRESH_CHUNK = 5000
+
+
+def organization_analytics_facts_refresh(*, organization: Organization, days: Iterable[date] | None = None) -> int:
+    """Recompute notice_days and decision_business_days of the organization's appeals after its calendar changed;
+    returns how many appeals changed.
+
+    days=None (timezone, working days, holidays): every submitted appeal. Else the dates closed or reopened: only
+    the decided appeals whose review spans one of them (submitted day < date <= decided day).
+    """
+    calendar = organization.business_calendar()
+    appeals = Appeal.objects.filter(organization=organization, submitted_at__isnull=False)
+    if days is not None:
+        days = sorted(set(days))
+        if not days:
+            return 0
+        tz = organization.zoneinfo
+        appeals = appeals.filter(
+            decided_at__gte=datetime.combine(days[0], time.min, tzinfo=tz),
+            submitted_at__lt=datetime.combine(days[-1], time.min, tzinfo=tz),
+        )
+    appeals = appeals.select_related("violation").only(
+        "organization",
+        "submitted_at",
+        "decided_at",
+        *(field.removesuffix("_id") for field in FACT_FIELDS),
+        *(f"violation__{name}" for name in ("kind", "policy", "account", "assignee", "enforced_at")),
+    )
+    count = 0
+    changed: list[Appeal] = []
+    for appeal in appeals.order_by("pk").iterator(chunk_size=FACT_REFRESH_CHUNK):
+        appeal.organization = organization
+        facts = appeal_analytics_facts(appeal, appeal.violation, calendar)
+        if any(getattr(appeal, name) != value for name, value in facts.items()):
+            for name, value in facts.items():
+                setattr(appeal, name, value)
+            changed.append(appeal)
+        if len(changed) >= FACT_REFRESH_CHUNK:
+            update_by_pk(Appeal, changed, list(FACT_FIELDS))
+            count += len(changed)
+            changed = []
+    update_by_pk(Appeal, changed, list(FACT_FIELDS))
+    return count + len(changed)

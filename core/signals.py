@@ -1,0 +1,8 @@
+"""Signals core sends so the apps built on it can follow changes without core importing them."""
+
+from django.dispatch import Signal
+
+# Sent inside the writing transaction when an organization's business calendar changed.
+# Arguments: organization (saved, with the new settings) and days: None when every day may count differently
+# (timezone, working days, holiday country or subdivision), else the dates that were closed or reopened.
+business_calendar_changed = Signal()
