@@ -15,8 +15,24 @@ def update_by_pk(model, objs: list, fields: list[str], *, batch_size: int = 2000
     if connection.vendor != "postgresql":
         model.objects.bulk_update(objs, fields, batch_size=batch_size)
         return
-    qn = connection.ops.quote_name
     columns = [model._meta.pk] + [model._meta.get_field(name) for name in fields]
+    _update_from_arrays(model, columns, [[getattr(obj, field.attname) for field in columns] for obj in objs])
+
+
+def update_rows_by_pk(model, fields: list[str], rows: list[tuple], *, batch_size: int = 2000) -> None:
+    """update_by_pk for plain rows (pk, *values of fields), for writers that never build model instances."""
+    if not rows:
+        return
+    columns = [model._meta.pk] + [model._meta.get_field(name) for name in fields]
+    if connection.vendor == "postgresql":
+        _update_from_arrays(model, columns, rows)
+        return
+    objs = [model(**{field.attname: value for field, value in zip(columns, row, strict=True)}) for row in rows]
+    model.objects.bulk_update(objs, fields, batch_size=batch_size)
+
+
+def _update_from_arrays(model, columns: list, rows: list) -> None:
+    qn = connection.ops.quote_name
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
     names = ", ".join(qn(field.column) for field in columns)
     sets = ", ".join(f"{qn(field.column)} = new.{qn(field.column)}" for field in columns[1:])
@@ -25,5 +41,5 @@ def update_by_pk(model, objs: list, fields: list[str], *, batch_size: int = 2000
         cursor.execute(
             f"UPDATE {qn(model._meta.db_table)} SET {sets} FROM unnest({arrays}) AS new({names}) "
             f"WHERE {qn(model._meta.db_table)}.{pk} = new.{pk}",
-            [[field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs] for field in columns],
+            [[field.get_db_prep_save(row[i], connection) for row in rows] for i, field in enumerate(columns)],
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,7 +14,7 @@ from appeals.models import Appeal, AppealTemplate, TimelineVerb, Violation, Viol
 from appeals.services import InvalidTransition, ServiceError, StaleVersion
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
-from core.bulk import update_by_pk
+from core.bulk import update_by_pk, update_rows_by_pk
 from core.calendar import BusinessCalendar
 from core.models import Organization
 
@@ -329,16 +329,35 @@ FACT_FIELDS = (
 )
 
 
+def analytics_day_counts(
+    *,
+    enforced_at: datetime,
+    submitted_at: datetime | None,
+    decided_at: datetime | None,
+    tz: tzinfo,
+    calendar: BusinessCalendar | None,
+) -> tuple[int | None, int | None]:
+    """(notice_days, decision_business_days): local calendar days from enforcement to submission, and business days
+    d with submitted day < d <= decided day (calendar: the organization's, needed once the appeal is decided)."""
+    if submitted_at is None:
+        return None, None
+    submitted_day = submitted_at.astimezone(tz).date()
+    notice_days = (submitted_day - enforced_at.astimezone(tz).date()).days
+    if decided_at is None or calendar is None:
+        return notice_days, None
+    decided_day = decided_at.astimezone(tz).date()
+    return notice_days, max(calendar.business_days_from_dates(submitted_day, decided_day), 0)
+
+
 def appeal_analytics_facts(appeal: Appeal, violation: Violation, calendar: BusinessCalendar | None) -> dict[str, Any]:
     """The Appeal.FACT_FIELDS values for the appeal (calendar: the organization's, needed once it is decided)."""
-    tz = appeal.organization.zoneinfo
-    notice_days = decision_days = None
-    if appeal.submitted_at is not None:
-        submitted_day = appeal.submitted_at.astimezone(tz).date()
-        notice_days = (submitted_day - violation.enforced_at.astimezone(tz).date()).days
-        if appeal.decided_at is not None and calendar is not None:
-            decided_day = appeal.decided_at.astimezone(tz).date()
-            decision_days = max(calendar.business_days_from_dates(submitted_day, decided_day), 0)
+    notice_days, decision_days = analytics_day_counts(
+        enforced_at=violation.enforced_at,
+        submitted_at=appeal.submitted_at,
+        decided_at=appeal.decided_at,
+        tz=appeal.organization.zoneinfo,
+        calendar=calendar,
+    )
     return {
         "violation_kind": violation.kind,
         "violation_policy": violation.policy,
@@ -386,46 +405,58 @@ def appeal_analytics_facts_refresh(*, violation_ids: Iterable[int]) -> int:
     return len(changed)
 
 
-FACT_REFRESH_CHUNK = 5000
+FACT_REFRESH_CHUNK = 10000
 
 
 def organization_analytics_facts_refresh(*, organization: Organization, days: Iterable[date] | None = None) -> int:
-    """Recompute notice_days and decision_business_days of the organization's appeals after its calendar changed;
+    """Recount notice_days and decision_business_days of the organization's appeals after its calendar changed;
     returns how many appeals changed.
 
     days=None (timezone, working days, holidays): every submitted appeal. Else the dates closed or reopened: only
     the decided appeals whose review spans one of them (submitted day < date <= decided day).
+    Reads plain rows, not models: an organization can hold 100,000 appeals, and this runs in the settings request.
     """
-    calendar = organization.business_calendar()
+    tz = organization.zoneinfo
+    calendar = _MemoizedDayCounts(organization.business_calendar())
     appeals = Appeal.objects.filter(organization=organization, submitted_at__isnull=False)
     if days is not None:
         days = sorted(set(days))
         if not days:
             return 0
-        tz = organization.zoneinfo
         appeals = appeals.filter(
             decided_at__gte=datetime.combine(days[0], time.min, tzinfo=tz),
             submitted_at__lt=datetime.combine(days[-1], time.min, tzinfo=tz),
         )
-    appeals = appeals.select_related("violation").only(
-        "organization",
-        "submitted_at",
-        "decided_at",
-        *(field.removesuffix("_id") for field in FACT_FIELDS),
-        *(f"violation__{name}" for name in ("kind", "policy", "account", "assignee", "enforced_at")),
+    rows = appeals.order_by().values_list(
+        "pk", "violation__enforced_at", "submitted_at", "decided_at", "notice_days", "decision_business_days"
     )
     count = 0
-    changed: list[Appeal] = []
-    for appeal in appeals.order_by("pk").iterator(chunk_size=FACT_REFRESH_CHUNK):
-        appeal.organization = organization
-        facts = appeal_analytics_facts(appeal, appeal.violation, calendar)
-        if any(getattr(appeal, name) != value for name, value in facts.items()):
-            for name, value in facts.items():
-                setattr(appeal, name, value)
-            changed.append(appeal)
+    changed: list[tuple[int, int | None, int | None]] = []
+    for pk, enforced_at, submitted_at, decided_at, notice_was, decision_was in rows.iterator(
+        chunk_size=FACT_REFRESH_CHUNK
+    ):
+        counts = analytics_day_counts(
+            enforced_at=enforced_at, submitted_at=submitted_at, decided_at=decided_at, tz=tz, calendar=calendar
+        )
+        if counts != (notice_was, decision_was):
+            changed.append((pk, *counts))
         if len(changed) >= FACT_REFRESH_CHUNK:
-            update_by_pk(Appeal, changed, list(FACT_FIELDS))
+            update_rows_by_pk(Appeal, ["notice_days", "decision_business_days"], changed)
             count += len(changed)
             changed = []
-    update_by_pk(Appeal, changed, list(FACT_FIELDS))
+    update_rows_by_pk(Appeal, ["notice_days", "decision_business_days"], changed)
     return count + len(changed)
+
+
+class _MemoizedDayCounts:
+    """A business calendar's day counts, each pair of dates counted once (reviews start and end on few dates)."""
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self.counts: dict[tuple[date, date], int] = {}
+
+    def business_days_from_dates(self, a: date, b: date) -> int:
+        count = self.counts.get((a, b))
+        if count is None:
+            count = self.counts[(a, b)] = self.calendar.business_days_from_dates(a, b)
+        return count
