@@ -351,6 +351,12 @@ class Appeal(models.Model):
         indexes = [
             # Reminder sweep: decisions due soon (services.reminders).
             models.Index(fields=["due_at"], name="appeal_due_under_review", condition=models.Q(status="under_review")),
+            # Inbox, analytics, calendar feed: one organization's decisions due or overdue, in (due_at, id) order.
+            models.Index(
+                fields=["organization", "due_at", "id"],
+                name="appeal_org_due_under_review",
+                condition=models.Q(status="under_review"),
+            ),
             # Analytics: decided appeals in a date range (selectors.analytics).
             # Covering on PostgreSQL: the dashboard's grouped counts read the index only, not the wide rows.
             models.Index(
