@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connection
 
 
@@ -10,16 +12,15 @@ def update_by_pk(model, objs: list, fields: list[str], *, batch_size: int = 2000
 
     Django's bulk_update writes a CASE per row and field: seconds of Python per thousand rows.
     """
-    if not objs:
-        return
     if connection.vendor != "postgresql":
-        model.objects.bulk_update(objs, fields, batch_size=batch_size)
+        if objs:
+            model.objects.bulk_update(objs, fields, batch_size=batch_size)
         return
-    columns = [model._meta.pk] + [model._meta.get_field(name) for name in fields]
-    _update_from_arrays(model, columns, [[getattr(obj, field.attname) for field in columns] for obj in objs])
+    attnames = [model._meta.pk.attname] + [model._meta.get_field(name).attname for name in fields]
+    update_rows_by_pk(model, fields, [[getattr(obj, name) for name in attnames] for obj in objs])
 
 
-def update_rows_by_pk(model, fields: list[str], rows: list[tuple], *, batch_size: int = 2000) -> None:
+def update_rows_by_pk(model, fields: list[str], rows: list[Sequence], *, batch_size: int = 2000) -> None:
     """update_by_pk for plain rows (pk, *values of fields), for writers that never build model instances."""
     if not rows:
         return

@@ -66,9 +66,9 @@ class BusinessCalendar:
         return self._holidays.get(day)
 
     @cached_property
-    def _memo(self) -> dict[tuple[str, date], object]:
+    def _memo(self) -> dict[tuple, object]:
         # The calendar is immutable, so day-by-day answers can be kept: a holiday lookup costs ~10 µs, and a
-        # reminder sweep asks about the same few days thousands of times.
+        # reminder sweep asks about the same few days thousands of times (an analytics recount, the same pairs).
         return {}
 
     def is_business_day(self, day: date) -> bool:
@@ -177,13 +177,17 @@ class BusinessCalendar:
         """
         if b < a:
             return -self.business_days_from_dates(b, a)
-        count = 0
-        day = a
-        while day < b:
-            day += timedelta(days=1)
-            if self.is_business_day(day):
-                count += 1
-        return count
+        key = ("between", a, b)
+        known = self._memo.get(key)
+        if known is None:
+            count = 0
+            day = a
+            while day < b:
+                day += timedelta(days=1)
+                if self.is_business_day(day):
+                    count += 1
+            known = self._memo[key] = count
+        return known  # type: ignore[return-value]
 
     def with_timezone(self, timezone: str) -> BusinessCalendar:
         """The same days, hours and holidays seen from another timezone (a recipient's working hours)."""

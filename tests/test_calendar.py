@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -273,3 +274,18 @@ def test_next_opening_is_open_and_not_before_start(cal, start):
     assert opening >= start
     assert cal.is_open(opening)
     assert cal.add_business_days(start, 0) == opening
+
+
+days = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31))
+
+
+@PROPS
+@given(cal=calendars, a=days, b=days, c=days)
+def test_day_counts_add_up_and_stay_the_same_when_asked_again(cal, a, b, c):
+    fresh = replace(cal)  # a new calendar: nothing kept yet
+    first = [cal.business_days_from_dates(a, b), cal.business_days_from_dates(b, c), cal.business_days_from_dates(a, c)]
+    # Asked again (answers kept by the calendar) and by a calendar that has kept nothing: the same counts.
+    assert [cal.business_days_from_dates(a, b), cal.business_days_from_dates(b, c)] == first[:2]
+    assert fresh.business_days_from_dates(a, c) == first[2]
+    assert first[0] + first[1] == first[2]
+    assert cal.business_days_from_dates(b, a) == -first[0]

@@ -417,7 +417,7 @@ def organization_analytics_facts_refresh(*, organization: Organization, days: It
     Reads plain rows, not models: an organization can hold 100,000 appeals, and this runs in the settings request.
     """
     tz = organization.zoneinfo
-    calendar = _MemoizedDayCounts(organization.business_calendar())
+    calendar = organization.business_calendar()
     appeals = Appeal.objects.filter(organization=organization, submitted_at__isnull=False)
     if days is not None:
         days = sorted(set(days))
@@ -446,17 +446,3 @@ def organization_analytics_facts_refresh(*, organization: Organization, days: It
             changed = []
     update_rows_by_pk(Appeal, ["notice_days", "decision_business_days"], changed)
     return count + len(changed)
-
-
-class _MemoizedDayCounts:
-    """A business calendar's day counts, each pair of dates counted once (reviews start and end on few dates)."""
-
-    def __init__(self, calendar: BusinessCalendar) -> None:
-        self.calendar = calendar
-        self.counts: dict[tuple[date, date], int] = {}
-
-    def business_days_from_dates(self, a: date, b: date) -> int:
-        count = self.counts.get((a, b))
-        if count is None:
-            count = self.counts[(a, b)] = self.calendar.business_days_from_dates(a, b)
-        return count
