@@ -136,6 +136,9 @@ class ChannelGuideForm(forms.Form):
         empty_label="No account in particular",
         help_text="Partners: checks that you hold its authorization.",
     )
+    # The case the guide was opened from, carried through every answer to the ticket link (read by the view).
+    violation_pk = forms.CharField(required=False, widget=forms.HiddenInput)
+    appeal_round = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -222,6 +222,80 @@ def test_guide_outsider_gets_own_org_rules_only(rules, outsider_client):
     assert "has no rules yet" in outsider_client.get(GUIDE).content.decode()
 
 
+# Opened from a case
+
+
+@pytest.fixture
+def case(shop):
+    from tests.factories import AppealFactory, ViolationFactory
+
+    violation = ViolationFactory(account=shop, reference="VR-CASE-1", policy="Counterfeit goods")
+    AppealFactory(violation=violation, round=1)
+    AppealFactory(violation=violation, round=2)
+    return violation
+
+
+def test_guide_from_a_case_pre_answers_and_names_the_case(rules, member_client, case, shop):
+    html = member_client.get(GUIDE, {"violation_pk": case.pk}).content.decode()
+    assert 'id="guide-case"' in html and "VR-CASE-1" in html and "appeal round 2" in html
+    assert 'value="seller" id="id_audience_0" required checked' in html
+    assert 'value="enforcement" id="id_issue_0" required checked' in html
+    assert "checked" not in html.split('name="can_log_in"')[1].split("</fieldset>")[0]  # only the user knows
+    assert f'<option value="{shop.pk}" selected>' in html
+    assert f'name="violation_pk" value="{case.pk}"' in html and 'name="appeal_round" value="2"' in html
+    assert "Answer all three questions" not in html  # pre-answered, not an incomplete submission
+
+
+def test_guide_from_a_case_links_the_ticket_to_account_case_and_round(rules, member_client, case, shop):
+    query = {"audience": "seller", "can_log_in": "yes", "issue": "enforcement", "violation_pk": case.pk}
+    html = member_client.get(GUIDE, {**query, "appeal_round": "1"}).content.decode()
+    case_query = f"account_pk={shop.pk}&amp;violation_pk={case.pk}&amp;appeal_round=1"
+    assert f"/tickets/new/?channel=seller_center_chat&amp;{case_query}" in html
+    assert f"?channel=seller_center_ticket&amp;account_pk={shop.pk}&amp;violation_pk={case.pk}" in html  # alternative
+    # No round given: the case's latest round.
+    assert "&amp;appeal_round=2" in member_client.get(GUIDE, query).content.decode()
+
+
+def test_guide_case_keeps_its_account_over_another_choice(rules, member_client, case, creator_account):
+    query = {"audience": "seller", "can_log_in": "yes", "issue": "enforcement", "violation_pk": case.pk}
+    html = member_client.get(GUIDE, {**query, "account": creator_account.pk}).content.decode()
+    assert f"account_pk={case.account_id}&amp;violation_pk={case.pk}" in html
+
+
+def test_guide_ignores_another_organizations_case(rules, outsider_client, member_client, case, other_org):
+    from tests.factories import AccountFactory, ViolationFactory
+
+    foreign = ViolationFactory(account=AccountFactory(organization=other_org), reference="THEIRS")
+    query = {"audience": "seller", "can_log_in": "yes", "issue": "enforcement", "violation_pk": foreign.pk}
+    html = member_client.get(GUIDE, query).content.decode()
+    assert "THEIRS" not in html and "violation_pk=" not in html.split('id="guide-result"')[1]
+    assert "VR-CASE-1" not in outsider_client.get(GUIDE, {"violation_pk": case.pk}).content.decode()
+
+
+def test_ticket_from_the_guide_link_saves_with_account_case_and_round(rules, member_client, case, shop):
+    from appeals.models import SupportTicket
+
+    page = member_client.get(
+        "/tickets/new/",
+        {"channel": "seller_center_chat", "account_pk": shop.pk, "violation_pk": case.pk, "appeal_round": 1},
+    )
+    form = page.context["form"]
+    assert form.initial["account"] == shop and form.initial["violation_reference"] == "VR-CASE-1"
+    assert form.initial["appeal_round"] == 1 and form.initial["channel"] == "seller_center_chat"
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["account"] = data["account"].pk
+    data["opened_at"] = data["opened_at"].strftime("%Y-%m-%dT%H:%M")
+    response = member_client.post("/tickets/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = SupportTicket.objects.get()
+    assert (ticket.account, ticket.violation, ticket.appeal.round) == (shop, case, 1)
+
+
+def test_case_page_links_the_guide_with_the_case(rules, member_client, case):
+    html = member_client.get(f"/violations/{case.pk}/").content.decode()
+    assert f"/channel-guide/?violation_pk={case.pk}" in html
+
+
 # Rules editor
 
 

@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appeals.channel_guide import needs_authorization_warning, recommend
@@ -62,19 +63,39 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _case_from_query(request: HttpRequest) -> tuple[Violation | None, int | None]:
+    """The case and appeal round named by ?violation_pk=&appeal_round= (another organization's case: none).
+
+    Without a valid round the case's latest round is taken, so a ticket opened from a case points at the
+    appeal it is about.
+    """
+    violation_pk = request.GET.get("violation_pk", "")
+    if not violation_pk.isdigit():
+        return None, None
+    violation = scoped(request, Violation.objects.select_related("account")).filter(pk=violation_pk).first()
+    if violation is None:
+        return None, None
+    rounds = set(violation.appeals.values_list("round", flat=True))
+    asked = request.GET.get("appeal_round", "")
+    if asked.isdigit() and int(asked) in rounds:
+        return violation, int(asked)
+    return violation, max(rounds, default=None)
+
+
 def _ticket_initial(request: HttpRequest) -> dict[str, Any]:
-    """Prefill from the channel guide or a case: ?channel=&account_pk=&violation_pk= (other orgs' IDs ignored)."""
+    """Prefill from the channel guide or a case: ?channel=&account_pk=&violation_pk=&appeal_round= (other orgs'
+    IDs ignored)."""
     initial: dict[str, Any] = {"opened_at": timezone.localtime().replace(second=0, microsecond=0)}
     channel = request.GET.get("channel", "")
     if channel in SupportChannel.values:
         initial["channel"] = channel
-    violation_pk = request.GET.get("violation_pk", "")
-    if violation_pk.isdigit():
-        violation = scoped(request, Violation.objects.select_related("account")).filter(pk=violation_pk).first()
-        if violation is not None:
-            initial["violation_reference"] = violation.reference
-            initial["account"] = violation.account
-            initial["subject"] = f"Case {violation.reference}: {violation.policy}"[:200]
+    violation, appeal_round = _case_from_query(request)
+    if violation is not None:
+        initial["violation_reference"] = violation.reference
+        initial["account"] = violation.account
+        initial["subject"] = f"Case {violation.reference}: {violation.policy}"[:200]
+        if appeal_round is not None:
+            initial["appeal_round"] = appeal_round
     account_pk = request.GET.get("account_pk", "")
     if account_pk.isdigit() and "account" not in initial:
         account = scoped(request, Account.objects.all()).filter(pk=account_pk).first()
@@ -228,32 +249,68 @@ def ticket_resolve(request: HttpRequest, ticket_pk: int) -> HttpResponse:
 # Channel guide
 
 
+GUIDE_QUESTIONS = ("audience", "can_log_in", "issue")
+
+
+def _guide_initial(request: HttpRequest, violation: Violation, appeal_round: int | None) -> dict[str, Any]:
+    """Answers known from the case: its account, who acts for it and that it is an enforcement issue."""
+    account = violation.account
+    if request.organization.is_agency:
+        audience = "partner_creator" if account.kind == Account.Kind.CREATOR else "partner_shop"
+    else:
+        audience = "creator" if account.kind == Account.Kind.CREATOR else "seller"
+    return {
+        "audience": audience,
+        "issue": ChannelRule.Issue.ENFORCEMENT,
+        "account": account,
+        "violation_pk": violation.pk,
+        "appeal_round": appeal_round,
+    }
+
+
+def _guide_ticket_query(account: Account | None, violation: Violation | None, appeal_round: int | None) -> str:
+    """What a ticket link adds after ?channel=: the case (whose account wins) and round, or the account chosen."""
+    params: dict[str, Any] = {}
+    if violation is not None:
+        params = {"account_pk": violation.account_id, "violation_pk": violation.pk}
+        if appeal_round is not None:
+            params["appeal_round"] = appeal_round
+    elif account is not None:
+        params = {"account_pk": account.pk}
+    return urlencode(params)
+
+
 @require_GET
 @member_required()
 def channel_guide(request: HttpRequest) -> HttpResponse:
     org = request.organization
-    form = ChannelGuideForm(request.GET or None, organization=org)
+    violation, appeal_round = _case_from_query(request)
+    if violation is not None and not any(q in request.GET for q in GUIDE_QUESTIONS):
+        form = ChannelGuideForm(initial=_guide_initial(request, violation, appeal_round), organization=org)
+    else:
+        form = ChannelGuideForm(request.GET or None, organization=org)
     rules = selectors.channel_rules_for_guide(org)
     recommendation = warning = None
-    ticket_url = ""
+    ticket_query = ""
     if form.is_bound and form.is_valid():
         answers = form.cleaned_data
         recommendation = recommend(
             rules, audience=answers["audience"], can_log_in=answers["can_log_in"], issue=answers["issue"]
         )
-        account = answers.get("account")
+        account = violation.account if violation is not None else answers.get("account")
+        ticket_query = _guide_ticket_query(account, violation, appeal_round)
         if recommendation is not None:
             warning = _authorization_warning(
                 request, account=account, audience=answers["audience"], channel=recommendation.rule.channel
             )
-            params = f"channel={recommendation.rule.channel}" + (f"&account_pk={account.pk}" if account else "")
-            ticket_url = f"{reverse('appeals:ticket_create')}?{params}"
     context = {
         "form": form,
         "has_rules": bool(rules),
         "recommendation": recommendation,
         "warning": warning,
-        "ticket_url": ticket_url,
+        "case": violation,
+        "appeal_round": appeal_round,
+        "ticket_query": ticket_query,
     }
     template = "appeals/tickets/guide.html#result" if _is_partial(request) else "appeals/tickets/guide.html"
     return render(request, template, context)
