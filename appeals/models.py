@@ -745,10 +745,55 @@ class Comment(models.Model):
         return self.body[:40]
 
 
+class SavedView(models.Model):
+    """A person's named filter of the violation list (the list's query string), in one organization."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Also the list page's lookup of the viewer's views (user, organization), in name order.
+            models.UniqueConstraint(fields=["user", "organization", "name"], name="saved_view_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportProfile(models.Model):
+    """How a team's own spreadsheet layout maps to our columns, saved once and reused for the same headers."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_profiles")
+    name = models.CharField(max_length=80)
+    # appeals.imports.header_key of the headers: the same headers in the same order find this profile.
+    header_key = models.CharField(max_length=64)
+    headers = models.JSONField(default=list)
+    # {our column: position of the file's column}
+    mapping = models.JSONField(default=dict)
+    date_order = models.CharField(max_length=8, default="auto")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="import_profile_name_unique")]
+        # The upload looks a layout up by its headers (services.imports.import_batch_preview).
+        indexes = [models.Index(fields=["organization", "header_key"], name="import_profile_headers")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ImportBatch(models.Model):
-    """A parsed CSV waiting for confirmation; applied in one transaction."""
+    """An uploaded CSV or XLSX: its columns matched (by name, by a profile or by a person), then parsed rows
+    waiting for confirmation; applied in one transaction."""
 
     class Status(models.TextChoices):
+        NEEDS_MAPPING = "mapping", "Columns to match"
         PREVIEWED = "previewed", "Previewed"
         APPLIED = "applied", "Applied"
         FAILED = "failed", "Failed"
@@ -759,6 +804,16 @@ class ImportBatch(models.Model):
     rows = models.JSONField(default=list)
     errors = models.JSONField(default=list)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    # "line" (CSV) or "row" (spreadsheet): what the numbers in rows and errors count.
+    unit = models.CharField(max_length=4, default="line")
+    # A file whose headers are not ours is kept (private storage) until it is applied, so its columns can be
+    # matched and matched again; headers and the first rows feed the mapping step.
+    source = models.FileField(upload_to=private_upload_to, max_length=255, blank=True)
+    headers = models.JSONField(default=list)
+    samples = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    date_order = models.CharField(max_length=8, default="auto")
+    profile = models.ForeignKey(ImportProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)

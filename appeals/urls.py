@@ -1,10 +1,11 @@
-from appeals.views import accounts, analytics, builder, deadlines, outcomes, tickets, violations
+from appeals.views import accounts, analytics, builder, deadlines, imports, outcomes, tickets, violations
 
 app_name = "appeals"
 
 # Each views module owns the routes of its screens.
 urlpatterns = [
     *violations.urlpatterns,
+    *imports.urlpatterns,
     *accounts.urlpatterns,
     *builder.urlpatterns,
     *outcomes.urlpatterns,

@@ -12,7 +12,9 @@ from ninja.files import UploadedFile
 from appeals import imports
 from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, FieldError, require_role
 from appeals.models import Account, CaseStatus, Violation, ViolationItem, ViolationKind
+from appeals.services import ServiceError
 from appeals.services import violations as violation_services
+from appeals.services.imports import import_layout
 from core.models import Membership, Role
 from core.tenancy import get_scoped_or_404, scoped
 
@@ -198,16 +200,27 @@ def violations_create(request: HttpRequest, payload: ViolationIn):
 @router.post(
     "/violations/import",
     response={200: ImportReport, 400: ImportReport, 401: ERRORS[401], 403: ERRORS[403], 429: ERRORS[429]},
-    summary="Import the CSV of the import feature (all rows or none)",
+    summary="Import a CSV or XLSX file of the import feature (all rows or none)",
+    description="Columns named as in the web import, or any layout a saved import profile matches by its headers.",
 )
 def violations_import(request: HttpRequest, file: File[UploadedFile]):
     require_role(request, Role.MEMBER)
     organization = request.organization  # type: ignore[attr-defined]
     accounts = imports.account_lookup(Account.objects.filter(organization=organization))
-    parsed = imports.parse_violations_csv(file, accounts=accounts, timezone=organization.timezone)
+    try:
+        mapping, date_order = import_layout(organization=organization, binary=file)
+    except ServiceError as exc:
+        problem = {"field": "file", "message": exc.message}
+        return Status(400, {"code": "invalid_file", "message": exc.message, "applied": False, "errors": [problem]})
+    parsed = imports.parse_violations_csv(
+        file, accounts=accounts, timezone=organization.timezone, mapping=mapping, date_order=date_order
+    )
     if parsed.errors:
         errors = [
-            {"field": f"line {e['line']}" + (f", {e['column']}" if e.get("column") else ""), "message": e["message"]}
+            {
+                "field": f"{parsed.unit} {e['line']}" + (f", {e['column']}" if e.get("column") else ""),
+                "message": e["message"],
+            }
             for e in parsed.errors
         ]
         return Status(

@@ -98,14 +98,6 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label="Notice screenshot", help_text="PNG, JPEG, GIF or WebP, up to 10 MB.")
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, comma-separated, first line naming the columns.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-
 class BulkForm(forms.Form):
     ACTIONS = [("assign", "Assign to"), ("watch", "Watch (me)"), ("start_appeals", "Start appeals")]
     ids = forms.TypedMultipleChoiceField(

@@ -19,7 +19,6 @@ from django.utils import timezone
 from appeals.models import (
     KINDS_FOR_ACCOUNT,
     Account,
-    ImportBatch,
     NoticeAttachment,
     TimelineEvent,
     TimelineVerb,
@@ -715,44 +714,6 @@ def violations_import(
                 raise ServiceError("A row names an account of another organization; nothing was imported.")
             _import_batch(state=state, batch=batch, dry_run=dry_run, result=result, keep_actions=keep_actions)
     return result
-
-
-@transaction.atomic
-def import_batch_preview(*, organization: Organization, upload, by) -> ImportBatch:
-    """Parse and validate an uploaded CSV into an ImportBatch (rows + every error) for the preview."""
-    from appeals import imports
-
-    accounts = imports.account_lookup(Account.objects.filter(organization=organization))
-    upload.seek(0)
-    parsed = imports.parse_violations_csv(upload, accounts=accounts, timezone=organization.timezone)
-    return ImportBatch.objects.create(
-        organization=organization,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
-        filename=(getattr(upload, "name", "") or "upload.csv").rsplit("/", 1)[-1][:255],
-        rows=[] if parsed.errors else parsed.rows,
-        errors=parsed.errors,
-        status=ImportBatch.Status.FAILED if parsed.errors else ImportBatch.Status.PREVIEWED,
-    )
-
-
-@transaction.atomic
-def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
-    """Apply a previewed batch once, in one transaction; a failed or applied batch is refused."""
-    locked = ImportBatch.objects.select_for_update().select_related("organization").get(pk=batch.pk)
-    if locked.status == ImportBatch.Status.APPLIED:
-        raise ServiceError("This file was already imported.")
-    if locked.errors or locked.status != ImportBatch.Status.PREVIEWED:
-        raise ServiceError("Fix the errors in the file and upload it again; nothing was imported.")
-    result = violations_import(organization=locked.organization, rows=locked.rows, by=by)
-    locked.status = ImportBatch.Status.APPLIED
-    locked.applied_at = timezone.now()
-    locked.created_count, locked.updated_count, locked.unchanged_count = (
-        result.created,
-        result.updated,
-        result.unchanged,
-    )
-    locked.save()
-    return locked
 
 
 def violations_start_appeals(

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appeals import imports
 from appeals.filters import ViolationFilter
-from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ImportUploadForm, ViolationForm
-from appeals.models import Account, ImportBatch, NoticeAttachment, Violation
+from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ViolationForm
+from appeals.models import Account, NoticeAttachment, Violation
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
@@ -27,7 +27,6 @@ from core.tenancy import get_scoped_or_404, member_required
 
 PER_PAGE = 25
 URGENT_DAYS = 3
-PREVIEW_ROWS = 200
 
 
 def appeal_window(violation: Violation, *, tz, now: datetime) -> dict:
@@ -359,54 +358,6 @@ def attachment_download(request: HttpRequest, violation_pk: int, attachment_pk: 
     return response
 
 
-# --- CSV import ----------------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@member_required(Role.MEMBER)
-def import_upload(request: HttpRequest) -> HttpResponse:
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        batch = services.import_batch_preview(organization=request.organization, upload=upload, by=request.user)
-        return redirect("appeals:import_preview", batch_pk=batch.pk)
-    return render(request, "appeals/violations/import.html", {"form": form, "columns": imports.COLUMNS})
-
-
-@require_http_methods(["GET", "POST"])
-@member_required(Role.MEMBER)
-def import_preview(request: HttpRequest, batch_pk: int) -> HttpResponse:
-    batch = get_scoped_or_404(request, ImportBatch.objects.all(), pk=batch_pk)
-    if request.method == "POST":
-        try:
-            batch = services.import_batch_apply(batch=batch, by=request.user)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return redirect("appeals:import_preview", batch_pk=batch.pk)
-        messages.success(
-            request,
-            f"Imported {batch.filename}: {batch.created_count} created, {batch.updated_count} updated, "
-            f"{batch.unchanged_count} unchanged.",
-        )
-        return redirect("appeals:violations")
-    plan = None
-    preview: list[dict] = []
-    if batch.status == ImportBatch.Status.PREVIEWED and not batch.errors:
-        plan = services.violations_import(
-            organization=request.organization, rows=batch.rows, by=request.user, dry_run=True, keep_actions=True
-        )
-        names = dict(Account.objects.filter(organization=request.organization).values_list("pk", "external_id"))
-        for row in batch.rows[:PREVIEW_ROWS]:
-            preview.append(
-                {**row, "account": names.get(row["account_id"], "?"), "action": plan.actions.get(row["line"], "")}
-            )
-    return render(
-        request,
-        "appeals/violations/import_preview.html",
-        {"batch": batch, "plan": plan, "preview": preview, "more": max(0, len(batch.rows) - PREVIEW_ROWS)},
-    )
-
-
 def list_url(**params) -> str:
     return reverse("appeals:violations") + ("?" + urlencode(params) if params else "")
 
@@ -417,8 +368,6 @@ urlpatterns = [
     path("violations/new/", violation_create, name="violation_create"),
     path("violations/export.csv", violation_export, name="violation_export"),
     path("violations/bulk/", violations_bulk, name="violations_bulk"),
-    path("violations/import/", import_upload, name="import_upload"),
-    path("violations/import/<int:batch_pk>/", import_preview, name="import_preview"),
     path("violations/<int:violation_pk>/", case, name="case"),
     path("violations/<int:violation_pk>/edit/", violation_edit, name="violation_edit"),
     path("violations/<int:violation_pk>/assign/", violation_assign, name="violation_assign"),

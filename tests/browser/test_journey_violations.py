@@ -56,7 +56,7 @@ def test_record_then_import_with_a_bad_row(browser_page, org, member, shop, crea
         + f"{shop.external_id},VR-J2-2,listing_removal,Counterfeit,not-a-date,0,B1\n"
         + f"{shop.external_id},VR-J2-3,shop_restriction,Late dispatch,2026-03-03,1,\n"
     )
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV or Excel file").set_input_files(
         {"name": "violations.csv", "mimeType": "text/csv", "buffer": bad.encode()}
     )
     page.get_by_role("button", name="Check the file").click()
@@ -70,7 +70,7 @@ def test_record_then_import_with_a_bad_row(browser_page, org, member, shop, crea
     page.get_by_role("link", name="Upload the corrected file").click()
     page.check()
     fixed = bad.replace("not-a-date", "2026-03-02")
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV or Excel file").set_input_files(
         {"name": "violations.csv", "mimeType": "text/csv", "buffer": fixed.encode()}
     )
     page.get_by_role("button", name="Check the file").click()

@@ -1,4 +1,7 @@
-"""manage.py import_violations FILE --org SLUG [--dry-run] [--as EMAIL]: the UI's CSV import, from a shell.
+"""manage.py import_violations FILE --org SLUG [--profile NAME] [--dry-run] [--as EMAIL]: the UI's import, from a shell.
+
+FILE is a CSV or an XLSX workbook. Its columns are ours by name, or those of the saved import profile for its
+headers (or the one named by --profile).
 
 The file is read once as a stream and applied in batches inside one transaction while it is checked; any
 problem in any row rolls everything back and every problem is listed. Memory stays flat whatever the size.
@@ -18,6 +21,8 @@ from django.db import connection, transaction
 
 from appeals import imports
 from appeals.models import Account
+from appeals.services import ServiceError
+from appeals.services.imports import import_layout
 from appeals.services.violations import IMPORT_BATCH_SIZE, violations_import
 from core.models import Organization, User
 
@@ -65,17 +70,22 @@ def _read_ahead(rows: Iterator[dict], *, depth: int = 4) -> Iterator[dict]:
 
 
 class Command(BaseCommand):
-    help = "Import violations from a CSV file (columns as in the web import); all rows or none."
+    help = "Import violations from a CSV or XLSX file (columns as in the web import, or a saved profile); all or none."
     # The system checks import every URL, view and API module first (~1 s); an import needs none of them.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file")
         parser.add_argument("--org", required=True, help="Organization slug")
+        parser.add_argument(
+            "--profile", help="Name of a saved import profile (default: the one for the file's headers)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report; write nothing")
         parser.add_argument("--as", dest="as_email", help="Email of the member recorded as the importer")
 
-    def handle(self, *args, file: str, org: str, dry_run: bool, as_email: str | None, **options) -> None:
+    def handle(
+        self, *args, file: str, org: str, dry_run: bool, as_email: str | None, profile: str | None = None, **options
+    ) -> None:
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"No organization with slug “{org}”.")
@@ -84,12 +94,27 @@ class Command(BaseCommand):
             by = User.objects.filter(email=as_email.lower(), memberships__organization=organization).first()
             if by is None:
                 raise CommandError(f"{as_email} is not a member of {organization.name}.")
+        try:
+            with open(file, "rb") as handle:
+                mapping, date_order = import_layout(organization=organization, binary=handle, profile_name=profile)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+        except ServiceError as exc:
+            self.stderr.write(exc.message)
+            raise CommandError(f"Nothing was imported: {exc.message}") from None
         accounts = imports.account_lookup(Account.objects.filter(organization=organization))
         started = time.monotonic()
         errors: list[dict] = []
         try:
             with open(file, "rb") as handle, transaction.atomic():
-                checked = imports.checked_rows(handle, accounts=accounts, errors=errors, timezone=organization.timezone)
+                checked = imports.checked_rows(
+                    handle,
+                    accounts=accounts,
+                    errors=errors,
+                    timezone=organization.timezone,
+                    mapping=mapping,
+                    date_order=date_order,
+                )
                 with closing(_read_ahead(checked)) as rows:
                     result = violations_import(organization=organization, rows=rows, by=by, dry_run=dry_run)
                 if errors:
@@ -98,7 +123,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
         except _Refused:
             for error in errors:
-                where = f"line {error['line']}" + (f", column {error['column']}" if error["column"] else "")
+                unit = "row" if file.lower().endswith(".xlsx") else "line"
+                where = f"{unit} {error['line']}" + (f", column {error['column']}" if error["column"] else "")
                 self.stderr.write(f"{where}: {error['message']}")
             raise CommandError(f"{len(errors)} problem(s) found; nothing was imported.") from None
         if not dry_run and result.created > 10000 and connection.vendor == "postgresql":
