@@ -26,6 +26,13 @@ SERIES_CLASSES = 7
 class Series:
     name: str
     values: Sequence[float | None]
+    # The colour class (series-N) when it must follow what the series is (a violation kind keeps its colour
+    # in every chart); None: by position.
+    colour: int | None = None
+
+
+def _colour(series: Series, position: int) -> int:
+    return (position if series.colour is None else series.colour) % SERIES_CLASSES
 
 
 def _nice_max(value: float, divisions: int = 4) -> float:
@@ -79,14 +86,13 @@ def _frame(labels: Sequence[str], top: float, *, percent: bool = False) -> list[
     return parts
 
 
-def _svg(title: str, body: list[str], legend: Sequence[str] = ()) -> SafeString:
+def _svg(title: str, body: list[str], legend: Sequence[tuple[int, str]] = ()) -> SafeString:
+    """legend: (colour class number, name) pairs."""
     legend_html = ""
     if legend:
         items = "".join(
-            format_html(
-                '<li><span class="swatch series-{}" aria-hidden="true"></span>{}</li>', i % SERIES_CLASSES, name
-            )
-            for i, name in enumerate(legend)
+            format_html('<li><span class="swatch series-{}" aria-hidden="true"></span>{}</li>', colour, name)
+            for colour, name in legend
         )
         legend_html = f'<ul class="chart-legend">{items}</ul>'
     return mark_safe(  # noqa: S308 - every text part above is escaped
@@ -106,6 +112,7 @@ def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series
     body = _frame(labels, top)
     # Escaped once each, not per bar (a two-year weekly chart has ~700 bars).
     names = [escape(s.name) for s in series]
+    colours = [_colour(s, i) for i, s in enumerate(series)]
     for i, label in enumerate(labels):
         y = PAD_TOP + plot_h
         x = PAD_LEFT + slot * i + (slot - bar_w) / 2
@@ -117,11 +124,12 @@ def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series
             h = plot_h * value / top
             y -= h
             body.append(
-                f'<rect class="bar series-{s_index % SERIES_CLASSES}" x="{x:.1f}" y="{y:.1f}" '
+                f'<rect class="bar series-{colours[s_index]}" x="{x:.1f}" y="{y:.1f}" '
                 f'width="{bar_w:.1f}" height="{h:.1f}"><title>{label_html} · {names[s_index]}: '
                 f"{_fmt(value)}</title></rect>"
             )
-    return _svg(title, body, legend=[s.name for s in series] if len(series) > 1 else ())
+    legend = [(colours[i], s.name) for i, s in enumerate(series)] if len(series) > 1 else ()
+    return _svg(title, body, legend=legend)
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> SafeString:

@@ -332,3 +332,30 @@ def test_filters_ignore_values_that_cannot_match():
         "assignee": "none",
         "account": "7",
     }
+
+
+# The trend as the dashboard draws it (small data falls back to months).
+
+
+def test_trend_shown_per_week_when_two_weeks_can_be_judged(org):
+    for day in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13):
+        make_appeal(org, status=S.REVERSED, decided_at=local(2026, 3, day))
+    shown = dash(org)["success_trend_shown"]
+    assert (shown["granularity"], shown["judged"], shown["fallback"]) == ("week", 2, False)
+
+
+def test_trend_falls_back_to_months_when_weeks_have_too_few(org):
+    # 6 decisions in March, at most 2 a week: no week can be judged, the month can.
+    for day, status in zip((2, 3, 10, 11, 17, 24), [S.REVERSED, S.UPHELD] * 3, strict=True):
+        make_appeal(org, status=status, decided_at=local(2026, 3, day))
+    data = dash(org)
+    assert sum(not r["rate"].too_few for r in data["success_trend"]) == 0
+    shown = data["success_trend_shown"]
+    assert (shown["granularity"], shown["judged"], shown["fallback"]) == ("month", 1, True)
+    assert [(r["period"], r["rate"].decided, r["rate"].reversed) for r in shown["rows"]] == [(date(2026, 3, 1), 6, 3)]
+
+
+def test_trend_with_too_few_decisions_even_per_month_has_no_point(org):
+    make_appeal(org, status=S.REVERSED, decided_at=local(2026, 3, 2))
+    shown = dash(org, granularity="month")["success_trend_shown"]
+    assert (shown["granularity"], shown["judged"]) == ("month", 0)

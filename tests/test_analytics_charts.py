@@ -52,3 +52,13 @@ def test_axis_maximum_covers_the_value_with_whole_ticks(value):
     top = charts._nice_max(value)
     assert top >= value
     assert top / 4 == int(top / 4)
+
+
+def test_a_series_with_a_fixed_colour_keeps_it_whatever_its_position():
+    html = charts.stacked_bar_chart(
+        "Volume", ["W1"], [charts.Series("Orders", [1], colour=3), charts.Series("Listings", [2], colour=0)]
+    )
+    rects = _svg(html).findall("{http://www.w3.org/2000/svg}rect")
+    assert [r.get("class") for r in rects] == ["bar series-3", "bar series-0"]
+    assert '<span class="swatch series-3" aria-hidden="true"></span>Orders' in html
+    assert '<span class="swatch series-0" aria-hidden="true"></span>Listings' in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -184,3 +185,57 @@ def test_drilldown_htmx_and_csv(manager_client, decided):
 def test_dashboard_query_count_is_fixed(manager_client, decided, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         manager_client.get(URL)
+
+
+def _decided_on(shop, days_ago: list[int], kind="listing_removal"):
+    now = timezone.now()
+    for d in days_ago:
+        v = ViolationFactory(account=shop, kind=kind, enforced_at=now - timedelta(days=d + 3))
+        AppealFactory(
+            violation=v,
+            status=S.REVERSED,
+            submitted_at=now - timedelta(days=d + 1),
+            due_at=now - timedelta(days=d),
+            decided_at=now - timedelta(days=d),
+        )
+
+
+def test_trend_with_too_few_decisions_says_so_instead_of_bare_axes(manager_client, shop):
+    _decided_on(shop, [2, 3])
+    html = manager_client.get(URL).content.decode()
+    trend = html.split('id="success-trend"')[1].split("</section>")[0]
+    assert "<svg" not in trend
+    assert "fewer than 5 decisions per period" in trend
+
+
+def test_trend_falls_back_to_monthly_points(manager_client, shop):
+    # Two a week over a month and a half: no week has 5, a month does.
+    _decided_on(shop, [1, 2, 8, 9, 15, 16, 22, 23, 29, 30, 36, 37])
+    html = manager_client.get(URL).content.decode()
+    trend = html.split('id="success-trend"')[1].split("</section>")[0]
+    assert "Per month: fewer than two weeks had 5 or more decisions." in trend
+    assert '<circle class="point"' in trend and "Success rate per month" in trend
+
+
+def test_each_kind_has_one_colour_in_every_chart(manager_client, shop):
+    # Penalty points come first in the appeals chart (no listing appeal submitted) and second in the violations
+    # chart: its colour must not follow the position.
+    now = timezone.now()
+    ViolationFactory(account=shop, kind="listing_removal", enforced_at=now - timedelta(days=3))
+    _decided_on(shop, [2], kind="penalty_points")
+    html = manager_client.get(URL).content.decode()
+    bars = re.findall(r'<rect class="bar (series-\d)"[^>]*><title>[^<]*· ([^:<]+):', html)
+    assert {kind: {c for c, k in bars if k == kind} for _, kind in bars} == {
+        "Listing / product removal": {"series-0"},
+        "Penalty points": {"series-1"},
+    }
+    assert [k for _, k in bars].count("Penalty points") == 2  # in both charts
+
+
+def test_one_business_day_is_singular(manager_client, shop, org):
+    _decided_on(shop, [1])  # submitted the day before: 0 or 1 business day
+    from appeals.models import Appeal as A
+
+    A.objects.update(decision_business_days=1)
+    html = manager_client.get(URL).content.decode()
+    assert "business day (median)" in html and "1 business days" not in html

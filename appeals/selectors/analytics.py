@@ -451,6 +451,31 @@ def _volume(rows: list[tuple[Any, str, int]], period: PeriodOf) -> tuple[list[di
     return table, ordered
 
 
+def _judged(rows: list[dict[str, Any]]) -> int:
+    return sum(1 for r in rows if not r["rate"].too_few)
+
+
+def _success_trend_shown(
+    decided: QuerySet[Appeal], trend: list[dict[str, Any]], date_from: date, date_to: date, granularity: str, tz
+) -> dict[str, Any]:
+    """The success trend as the dashboard draws it: per week while at least two weeks have enough decisions
+    to judge, otherwise per month (one small extra query, only then: a trend of weeks with fewer than
+    stats.MIN_SAMPLE decisions each would be bare axes). `judged` counts the periods that get a point."""
+    if granularity == "month" or _judged(trend) >= 2:
+        return {"granularity": granularity, "rows": trend, "judged": _judged(trend), "fallback": False}
+    months = _periods(date_from, date_to, "month")
+    period = PeriodOf.of("decided_at", months, tz, "month")
+    counts: dict[date, list[int]] = {}
+    grouped = decided.annotate(period=period.expression).values("period", "status").annotate(n=Count("*"))
+    for value, status, n in grouped.order_by().values_list("period", "status", "n"):
+        total = counts.setdefault(period.start(value), [0, 0, 0])
+        total[0] += n
+        total[1] += n if status == Appeal.Status.REVERSED else 0
+        total[2] += n if status == Appeal.Status.PARTIALLY_REVERSED else 0
+    rows = [{"period": p, "rate": stats.Rate(*counts.get(p, (0, 0, 0)))} for p in months]
+    return {"granularity": "month", "rows": rows, "judged": _judged(rows), "fallback": True}
+
+
 # --- The summary ------------------------------------------------------------------------------------------------
 
 
@@ -568,6 +593,7 @@ def _analytics_dashboard(
     time_to_decision = _time_to_decision(organization, facts.decision_days)
     trend = facts.totals("period")
     success_trend = [{"period": p, "rate": stats.Rate(*trend.get(p, (0, 0, 0)))} for p in periods]
+    success_trend_shown = _success_trend_shown(decided, success_trend, date_from, date_to, granularity, tz)
 
     # 4. Overdue now (not limited by the date range: it is about today).
     overdue_qs = _filter_appeals(
@@ -645,6 +671,7 @@ def _analytics_dashboard(
         "overall": overall,
         "breakdowns": breakdowns,
         "success_trend": success_trend,
+        "success_trend_shown": success_trend_shown,
         "time_to_decision": time_to_decision,
         "overdue_count": overdue_count,
         "overdue": overdue_list,

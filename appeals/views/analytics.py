@@ -113,7 +113,7 @@ def csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any
         tables[f"by_{name}"] = (["group", *RATE_HEADER], [[r["label"], *_rate_columns(r["rate"])] for r in rows])
     tables["success_trend"] = (
         ["period_start", *RATE_HEADER],
-        [[r["period"].isoformat(), *_rate_columns(r["rate"])] for r in data["success_trend"]],
+        [[r["period"].isoformat(), *_rate_columns(r["rate"])] for r in data["success_trend_shown"]["rows"]],
     )
     ttd = data["time_to_decision"]
     tables["time_to_decision"] = (
@@ -215,19 +215,31 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
         rows = data[key]
         labels = [_period_label(r["period"], g) for r in rows]
         series = [
-            charts.Series(selectors.KIND_LABELS.get(k, k), [r["by_kind"][k] for r in rows]) for k in data[kinds_key]
+            charts.Series(selectors.KIND_LABELS.get(k, k), [r["by_kind"][k] for r in rows], colour=kind_colour(k))
+            for k in data[kinds_key]
         ]
         total = sum(r["total"] for r in rows)
         out[key] = charts.stacked_bar_chart(f"{title} per {g}, by kind: {total} in total", labels, series)
-    trend = data["success_trend"]
-    out["success_trend"] = charts.line_chart(
-        f"Success rate per {g} (periods with fewer than {stats.MIN_SAMPLE} decisions left out)",
-        [_period_label(r["period"], g) for r in trend],
+    trend = data["success_trend_shown"]
+    tg = trend["granularity"]
+    # No period with enough decisions: the template says so instead of drawing bare axes.
+    out["success_trend"] = trend["judged"] and charts.line_chart(
+        f"Success rate per {tg} (periods with fewer than {stats.MIN_SAMPLE} decisions left out)",
+        [_period_label(r["period"], tg) for r in trend["rows"]],
         # Periods with too few decisions to judge are gaps, not points.
-        [None if r["rate"].too_few else r["rate"].rate for r in trend],
+        [None if r["rate"].too_few else r["rate"].rate for r in trend["rows"]],
         percent=True,
     )
     return out
+
+
+KIND_ORDER = list(selectors.KIND_LABELS)
+
+
+def kind_colour(kind: str) -> int:
+    """A violation kind's colour class, fixed by the kind so it is the same in every chart (7 kinds, 7 classes);
+    a kind the code does not know takes the last (grey) class, like "Other"."""
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else charts.SERIES_CLASSES - 1
 
 
 # --- Views --------------------------------------------------------------------------------------------------------
