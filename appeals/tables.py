@@ -1,4 +1,5 @@
-"""Tabular files as a header and rows of text cells: CSV (UTF-8) and XLSX (first sheet), read as a stream.
+"""Tabular files as a header and rows of text cells: CSV (UTF-8) and XLSX (first sheet, appeals.xlsx), read
+as a stream.
 
 The violations import reads its rows from here, whatever the file type, so the checks in `appeals.imports`
 see the same strings from both. Rows carry the number a person would look for: the CSV's line, the
@@ -136,39 +137,35 @@ def cell_text(value: object) -> str:
 
 
 def _open_xlsx(binary: IO[bytes]) -> Table:
-    from openpyxl import load_workbook
+    from xml.etree.ElementTree import ParseError
+
+    from appeals.xlsx import WorkbookError, iter_rows
+
+    def unreadable(exc: Exception) -> FileProblem:
+        name = exc.__class__.__name__
+        return FileProblem(f"The spreadsheet cannot be opened ({name}). Save it again as .xlsx from your spreadsheet.")
 
     try:
-        workbook = load_workbook(binary, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(
-            f"The spreadsheet cannot be opened ({exc.__class__.__name__}). Save it again as .xlsx."
-        ) from None
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
-        raise FileProblem("The spreadsheet has no sheet.")
-    # openpyxl numbers rows as the spreadsheet does, and gives empty rows in read-only mode too.
-    cells = sheet.iter_rows(values_only=True)
-    header_row = 0
-    header: list[str] = []
-    for values in cells:
-        header_row += 1
-        header = [cell_text(v).strip() for v in values]
-        if any(header):
-            break
-    else:
-        workbook.close()
-        raise FileProblem("The first sheet is empty. Its first row must name the columns.")
+        cells = iter_rows(binary)
+        header_row = 0
+        header: list[str] = []
+        for number, values in cells:
+            header = [cell_text(v).strip() for v in values]
+            if any(header):
+                header_row = number
+                break
+        else:
+            raise FileProblem("The first sheet is empty. Its first row must name the columns.")
+    except (zipfile.BadZipFile, WorkbookError, ParseError, KeyError, ValueError, EOFError) as exc:
+        raise unreadable(exc) from None
     while header and not header[-1]:
         header.pop()
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        number = header_row
         try:
-            for values in cells:
-                number += 1
+            for number, values in cells:
                 yield number, [cell_text(v) for v in values]
-        finally:
-            workbook.close()
+        except (zipfile.BadZipFile, WorkbookError, ParseError, KeyError, ValueError, EOFError) as exc:
+            raise unreadable(exc) from None
 
     return Table(header=header, header_line=header_row, rows=rows(), unit="row")
