@@ -7,3 +7,4 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         from appeals import signals  # noqa: F401  (connects the evidence summary receivers)
+        from appeals import tasks  # noqa: F401  (registers the tasks that services publish by name)

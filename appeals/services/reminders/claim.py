@@ -1,0 +1,127 @@
+"""Claiming a reminder row: a conditional UPDATE that exactly one caller wins while its lease holds."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from appeals.models import Reminder
+from core.models import User
+
+log = logging.getLogger(__name__)
+
+
+class ReminderRetry(Exception):
+    """Delivery failed; try again in `retry_in` seconds (the row is pending and unclaimed)."""
+
+    def __init__(self, message: str, *, retry_in: int) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+
+
+def retry_delay(attempts: int) -> int:
+    """Backoff after the n-th failed attempt; capped far below the broker's visibility timeout."""
+    return int(min(settings.REMINDER_RETRY_MAX_SECONDS, settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1)))
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _lease())
+
+
+def _by_delivery(rows: Iterable[tuple[int, int, str]]) -> tuple[list[int], list[int]]:
+    """(reminder id, recipient id, email mode) rows → (ids sent one by one, users who get a digest)."""
+    singles: list[int] = []
+    digests: set[int] = set()
+    for reminder_id, user_id, mode in rows:
+        if mode == User.EmailMode.DIGEST:
+            digests.add(user_id)
+        else:
+            singles.append(reminder_id)
+    return singles, sorted(digests)
+
+
+def reminders_due_for_sending(now: datetime) -> tuple[list[int], list[int]]:
+    """Pending rows whose time has come and whose claim is free or expired: (reminder ids, digest user ids)."""
+    rows = (
+        # Index reminder_pending_send_after.
+        Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
+        .filter(_claimable(now))
+        .values_list("id", "recipient_id", "recipient__email_mode")
+        .order_by("send_after", "id")
+    )
+    return _by_delivery(rows)
+
+
+def reminders_claim_due(now: datetime) -> tuple[list[int], list[int]]:
+    """Claim every row reminders_due_for_sending lists, in one UPDATE: (reminder ids, digest user ids).
+
+    The claim (claimed_at = now) is the sweep's hand-over token: the task carries it, and the worker that
+    presents it takes the row over (reminder_claim with token), so one send per row however often the
+    message is delivered. The UPDATE re-checks its condition on rows a concurrent sweep or worker changed
+    meanwhile, so a row is claimed by one of them only.
+    """
+    due = Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
+    with transaction.atomic():
+        if not due.filter(_claimable(now)).update(claimed_at=now):
+            return [], []
+        rows = list(
+            due.filter(claimed_at=now)
+            .values_list("id", "recipient_id", "recipient__email_mode")
+            .order_by("send_after", "id")
+        )
+    return _by_delivery(rows)
+
+
+def _claimable_or_handed_over(now: datetime, token: datetime | None) -> Q:
+    free = _claimable(now)
+    return free | Q(claimed_at=token) if token is not None else free
+
+
+def reminder_claim(*, reminder_id: int, now: datetime, token: datetime | None = None) -> bool:
+    """Conditional UPDATE: True for exactly one caller while the claim (lease) holds.
+
+    token: the sweep's claim, carried by the task; presenting it takes the row over (once: the row then
+    holds this worker's `now`, so a second delivery of the same message finds it taken).
+    """
+    return (
+        Reminder.objects.filter(pk=reminder_id, status=Reminder.Status.PENDING)
+        .filter(_claimable_or_handed_over(now, token))
+        .update(claimed_at=now)
+        == 1
+    )
+
+
+def _fail(ids: list[int], *, now: datetime, error: Exception) -> None:
+    """Release claims after a failed send; rows out of attempts become failed. Raises ReminderRetry if any remain."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    with transaction.atomic():
+        Reminder.objects.filter(pk__in=ids, claimed_at=now).update(attempts=F("attempts") + 1, last_error=message)
+        Reminder.objects.filter(pk__in=ids, claimed_at=now, attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+            status=Reminder.Status.FAILED, claimed_at=None
+        )
+        left = list(
+            Reminder.objects.filter(pk__in=ids, claimed_at=now, status=Reminder.Status.PENDING).values_list(
+                "attempts", flat=True
+            )
+        )
+        if left:
+            delay = retry_delay(max(left))
+            Reminder.objects.filter(pk__in=ids, claimed_at=now).update(
+                claimed_at=None, send_after=now + timedelta(seconds=delay)
+            )
+    log.warning("Reminder send failed for %s: %s", ids, message)
+    if left:
+        raise ReminderRetry(message, retry_in=delay)
+
+
+def _skip(ids: list[int], now: datetime, why: str) -> None:
+    Reminder.objects.filter(pk__in=ids, claimed_at=now).update(status=Reminder.Status.SKIPPED, last_error=why)

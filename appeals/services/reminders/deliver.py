@@ -1,0 +1,138 @@
+"""Delivery: claim, re-check, send through the channel, record. One send per row however often a task runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appeals.models import Reminder, TimelineVerb
+from appeals.services import ServiceError
+from appeals.services.reminders.claim import _claimable_or_handed_over, _fail, _skip, reminder_claim
+from appeals.services.reminders.email import digest_email_send, reminder_email_send
+from appeals.services.reminders.rules import still_due
+from appeals.services.reminders.sweep import DIGEST_TASK, SEND_TASK, enqueue_safely
+from appeals.services.timeline import timeline_record
+from core.models import Organization, User
+
+
+def _mark_sent(reminders: list[Reminder], now: datetime) -> None:
+    with transaction.atomic():
+        for r in reminders:
+            updated = Reminder.objects.filter(pk=r.pk, claimed_at=now, status=Reminder.Status.PENDING).update(
+                status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            )
+            if updated and r.violation_id:
+                timeline_record(
+                    violation=r.violation,
+                    verb=TimelineVerb.REMINDER_SENT,
+                    appeal=r.appeal,
+                    data={
+                        "kind": r.kind,
+                        "label": r.get_kind_display(),
+                        "recipient": r.recipient.display_name,
+                        "deadline": r.deadline.isoformat(),
+                        "reminder_id": r.pk,
+                    },
+                )
+
+
+def _load(ids: Iterable[int]) -> list[Reminder]:
+    return list(
+        Reminder.objects.filter(pk__in=list(ids))
+        .select_related(
+            "organization",
+            "recipient",
+            "violation__account",
+            "appeal",
+            "ticket__account",
+            "escalation",
+            "account__organization",
+        )
+        .order_by("deadline", "id")
+    )
+
+
+def reminder_deliver(*, reminder_id: int, now: datetime | None = None, token: datetime | None = None) -> str:
+    """Claim, send and mark one reminder. Returns sent / skipped / unsubscribed / not_due / failed.
+
+    token: the sweep's claim (see reminders_claim_due). Raises ReminderRetry when the send failed and
+    attempts remain (the task retries with that delay).
+    """
+    now = now or timezone.now()
+    if not reminder_claim(reminder_id=reminder_id, now=now, token=token):
+        return "skipped"
+    loaded = _load([reminder_id])
+    if not loaded:
+        return "skipped"  # deleted with its case in the meantime
+    r = loaded[0]
+    if not r.recipient.reminder_emails or not r.recipient.is_active:
+        _skip([r.pk], now, "Recipient unsubscribed from reminder emails.")
+        return "unsubscribed"
+    if not still_due(r):
+        _skip([r.pk], now, "No longer due when its turn came.")
+        return "not_due"
+    try:
+        reminder_email_send(r)
+    except Exception as exc:  # SMTP refused, connection refused, timeout, even a template error: retry, then fail
+        _fail([r.pk], now=now, error=exc)
+        return "failed"
+    _mark_sent([r], now)
+    return "sent"
+
+
+def digest_deliver(*, user_id: int, now: datetime | None = None, token: datetime | None = None) -> str:
+    """One email with every due reminder of one person (digest mode): claims all of them first."""
+    now = now or timezone.now()
+    ids = list(
+        Reminder.objects.filter(recipient_id=user_id, status=Reminder.Status.PENDING, send_after__lte=now)
+        .filter(_claimable_or_handed_over(now, token))
+        .values_list("id", flat=True)
+    )
+    claimed = [i for i in ids if reminder_claim(reminder_id=i, now=now, token=token)]
+    if not claimed:
+        return "skipped"
+    reminders = _load(claimed)
+    user = reminders[0].recipient
+    if not user.reminder_emails or not user.is_active:
+        _skip(claimed, now, "Recipient unsubscribed from reminder emails.")
+        return "unsubscribed"
+    stale = [r.pk for r in reminders if not still_due(r)]
+    _skip(stale, now, "No longer due when its turn came.")
+    reminders = [r for r in reminders if r.pk not in stale]
+    if not reminders:
+        return "not_due"
+    try:
+        digest_email_send(user=user, reminders=reminders, now=now)
+    except Exception as exc:
+        _fail([r.pk for r in reminders], now=now, error=exc)
+        return "failed"
+    _mark_sent(reminders, now)
+    return "sent"
+
+
+@transaction.atomic
+def reminder_retry(*, reminder_id: int, organization: Organization) -> Reminder:
+    """A manager sends a failed reminder again: pending, attempts reset, enqueued after commit."""
+    r = Reminder.objects.select_for_update().filter(organization=organization, pk=reminder_id).first()
+    if r is None:
+        raise ServiceError("No such reminder.")
+    if r.status != Reminder.Status.FAILED:
+        raise ServiceError("Only a failed reminder can be retried.")
+    r.status = Reminder.Status.PENDING
+    r.attempts = 0
+    r.claimed_at = None
+    r.send_after = timezone.now()
+    r.save(update_fields=["status", "attempts", "claimed_at", "send_after"])
+
+    def _enqueue() -> None:
+        task, arg = (
+            (DIGEST_TASK, r.recipient_id) if r.recipient.email_mode == User.EmailMode.DIGEST else (SEND_TASK, r.pk)
+        )
+        enqueue_safely(task, arg)
+
+    transaction.on_commit(_enqueue)
+    return r

@@ -1,0 +1,215 @@
+"""Who hears about a deadline and when: recipients, their working hours or digest slot, and the rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+
+from appeals.models import AccountSubscription, Reminder, SupportTicket, Violation, Watch
+from appeals.services.reminders.rules import _Calendars, _Due
+from core.calendar import BusinessCalendar, _aware
+from core.models import Membership, Role, User
+
+
+def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
+    """User ids per thing, in a fixed number of queries; only current members of the organization."""
+    case_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "case"}
+    ticket_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "ticket"}
+    account_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "account"}
+    tickets = {
+        t[0]: t[1:]
+        for t in SupportTicket.objects.filter(id__any=ticket_ids).values_list(
+            "id", "created_by_id", "violation_id", "account_id"
+        )
+    }
+    case_ids |= {t[1] for t in tickets.values() if t[1]}
+    cases = {
+        v[0]: v[1:] for v in Violation.objects.filter(id__any=case_ids).values_list("id", "assignee_id", "account_id")
+    }
+    account_ids |= {c[1] for c in cases.values()} | {t[2] for t in tickets.values()}
+    watchers: dict[int, set[int]] = defaultdict(set)
+    for violation_id, user_id in Watch.objects.filter(violation_id__any=case_ids).values_list(
+        "violation_id", "user_id"
+    ):
+        watchers[violation_id].add(user_id)
+    subscribers: dict[int, set[int]] = defaultdict(set)
+    for account_id, user_id in AccountSubscription.objects.filter(account_id__any=account_ids).values_list(
+        "account_id", "user_id"
+    ):
+        subscribers[account_id].add(user_id)
+    org_ids = {d.organization_id for d in dues}
+    members: dict[int, set[int]] = defaultdict(set)
+    leads: dict[int, set[int]] = defaultdict(set)
+    for org_id, user_id, role in Membership.objects.filter(
+        organization_id__any=org_ids, user__is_active=True
+    ).values_list("organization_id", "user_id", "role"):
+        members[org_id].add(user_id)
+        if role in (Role.OWNER, Role.MANAGER):
+            leads[org_id].add(user_id)
+
+    result: dict[tuple[str, int], set[int]] = {}
+    for d in dues:
+        key = d.recipients_of
+        if key in result:
+            continue
+        kind, pk = key
+        people: set[int] = set()
+        if kind == "case" and pk in cases:
+            assignee, account_id = cases[pk]
+            people = {assignee} | watchers[pk] | subscribers[account_id]
+        elif kind == "ticket" and pk in tickets:
+            creator, violation_id, account_id = tickets[pk]
+            people = {creator} | subscribers[account_id]
+            if violation_id in cases:
+                people |= {cases[violation_id][0]} | watchers[violation_id]
+        elif kind == "account":
+            people = set(subscribers[pk]) | leads[d.organization_id]
+        people = {p for p in people if p in members[d.organization_id]}
+        # Nobody follows it: the organization's owners and managers hear about it, never nobody.
+        result[key] = people or set(leads[d.organization_id])
+    return result
+
+
+class ReminderRecipient(NamedTuple):
+    """What scheduling needs of a person (a User has the same attributes)."""
+
+    id: int
+    timezone: str
+    email_mode: str
+    digest_hour: int
+
+
+def _next_digest(user: User | ReminderRecipient, now: datetime) -> datetime:
+    tz = ZoneInfo(user.timezone)
+    local = now.astimezone(tz)
+    hour = min(int(user.digest_hour), 23)
+    slot = _aware(datetime.combine(local.date(), time(hour, 0)), tz)
+    if slot <= now:  # today's digest has gone (or is going): tomorrow's, so there is one a day
+        slot = _aware(datetime.combine(local.date() + timedelta(days=1), time(hour, 0)), tz)
+    return slot
+
+
+def send_after_for(
+    *, user: User | ReminderRecipient, calendar: BusinessCalendar, deadline: datetime, now: datetime
+) -> datetime:
+    """When this person should get the email: now in their working hours (or digest slot), else next morning.
+
+    `calendar` is the organization's calendar seen in the recipient's timezone. A reminder never waits past
+    a deadline that is still ahead: then it goes now.
+    """
+    later = _next_digest(user, now) if user.email_mode == User.EmailMode.DIGEST else calendar.next_opening(now)
+    if later <= now or now < deadline <= later:
+        return now
+    return later
+
+
+_COLUMNS = (
+    "organization_id",
+    "kind",
+    "subject_key",
+    "violation_id",
+    "appeal_id",
+    "ticket_id",
+    "escalation_id",
+    "account_id",
+    "recipient_id",
+    "deadline",
+    "send_after",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+)
+
+
+def _already_recorded(dues: list[_Due]) -> set[tuple[str, str, int, datetime]]:
+    """Keys of rows earlier sweeps made (unique index reminder_exactly_once: kind, subject_key, ...)."""
+    if not dues:
+        return set()
+    found: set[tuple[str, str, int, datetime]] = set()
+    keys = sorted({d.subject_key for d in dues})
+    for i in range(0, len(keys), 5000):
+        found.update(
+            Reminder.objects.filter(kind__in={d.kind for d in dues}, subject_key__any=keys[i : i + 5000])
+            .values_list("kind", "subject_key", "recipient_id", "deadline")
+            .order_by()
+        )
+    return found
+
+
+def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
+    """New reminder rows (as tuples of _COLUMNS) for every recipient of every due deadline."""
+    recipients = _recipients(dues)
+    user_ids = set().union(*recipients.values()) if recipients else set()
+    users_by_id = {
+        row[0]: ReminderRecipient(*row)
+        for row in User.objects.filter(id__any=user_ids, reminder_emails=True, is_active=True).values_list(
+            "id", "timezone", "email_mode", "digest_hour"
+        )
+    }
+    done = _already_recorded(dues)
+    rows: list[tuple] = []
+    for d in dues:
+        for user_id in sorted(recipients.get(d.recipients_of, ())):
+            user = users_by_id.get(user_id)
+            if user is None or (d.kind, d.subject_key, user_id, d.deadline) in done:
+                continue
+            send_after = send_after_for(
+                user=user, calendar=cals.get(d.organization_id, user.timezone), deadline=d.deadline, now=now
+            )
+            rows.append(
+                (
+                    d.organization_id,
+                    d.kind,
+                    d.subject_key,
+                    d.violation_id,
+                    d.appeal_id,
+                    d.ticket_id,
+                    d.escalation_id,
+                    d.account_id,
+                    user_id,
+                    d.deadline,
+                    send_after,
+                    Reminder.Status.PENDING.value,
+                    0,
+                    "",
+                    now,
+                )
+            )
+    return rows
+
+
+def _insert(rows: list[tuple]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a row another sweep made wins.
+
+    On PostgreSQL the rows are COPYed into a temporary table and inserted from there in one statement:
+    bulk_create built 1,000 model instances, and a multi-row VALUES or unnest() of arrays spent longer
+    converting parameters in Python than the insert takes in the database.
+    """
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE reminder_new ON COMMIT DROP AS SELECT {columns} FROM {table} LIMIT 0"
+            )
+            with cursor.cursor.copy(f"COPY reminder_new ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM reminder_new ON CONFLICT DO NOTHING")
+            cursor.execute("DROP TABLE reminder_new")  # a second sweep in the same transaction (tests) makes its own
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            dt_positions = {_COLUMNS.index(c) for c in ("deadline", "send_after", "created_at")}
+            one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES {one} ON CONFLICT DO NOTHING",
+                [[adapt(v) if j in dt_positions else v for j, v in enumerate(row)] for row in rows],
+            )
+    return len(rows)
