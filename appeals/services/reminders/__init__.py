@@ -27,7 +27,7 @@ from appeals.services.reminders.preferences import (
     unsubscribe_url,
     unsubscribe_user,
 )
-from appeals.services.reminders.rules import RULES, _Calendars
+from appeals.services.reminders.rules import RULES, _Calendars, overtaken_by
 from appeals.services.reminders.schedule import ReminderRecipient, _insert, _rows, send_after_for
 from appeals.services.reminders.sweep import enqueue_safely, reminders_sweep, reminders_sweep_soon
 
@@ -44,6 +44,7 @@ __all__ = [
     "case_url",
     "digest_deliver",
     "enqueue_safely",
+    "overtaken_by",
     "reminder_claim",
     "reminder_context",
     "reminder_deliver",

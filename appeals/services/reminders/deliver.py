@@ -13,9 +13,10 @@ from appeals.models import Reminder, TimelineVerb
 from appeals.services import ServiceError
 from appeals.services.reminders.claim import _claimable_or_handed_over, _fail, _skip, reminder_claim
 from appeals.services.reminders.email import digest_email_send, reminder_email_send
-from appeals.services.reminders.rules import still_due
+from appeals.services.reminders.rules import overtaken_by, still_due
 from appeals.services.reminders.sweep import DIGEST_TASK, SEND_TASK, enqueue_safely
 from appeals.services.timeline import timeline_record
+from core.calendar import BusinessCalendar
 from core.models import Organization, User
 
 
@@ -38,6 +39,18 @@ def _mark_sent(reminders: list[Reminder], now: datetime) -> None:
                         "reminder_id": r.pk,
                     },
                 )
+
+
+def _not_due_reason(r: Reminder, now: datetime, calendars: dict[int, BusinessCalendar]) -> str:
+    """Why this reminder is no longer worth sending ("" when it is)."""
+    if not still_due(r):
+        return "No longer due when its turn came."
+    if r.organization_id not in calendars:
+        calendars[r.organization_id] = r.organization.business_calendar()
+    later = overtaken_by(kind=r.kind, deadline=r.deadline, now=now, calendar=calendars[r.organization_id])
+    if later:
+        return f"Overtaken by “{Reminder.Kind(later).label}” before its turn came."
+    return ""
 
 
 def _load(ids: Iterable[int]) -> list[Reminder]:
@@ -72,8 +85,9 @@ def reminder_deliver(*, reminder_id: int, now: datetime | None = None, token: da
     if not r.recipient.reminder_emails or not r.recipient.is_active:
         _skip([r.pk], now, "Recipient unsubscribed from reminder emails.")
         return "unsubscribed"
-    if not still_due(r):
-        _skip([r.pk], now, "No longer due when its turn came.")
+    why = _not_due_reason(r, now, {})
+    if why:
+        _skip([r.pk], now, why)
         return "not_due"
     try:
         reminder_email_send(r)
@@ -100,8 +114,14 @@ def digest_deliver(*, user_id: int, now: datetime | None = None, token: datetime
     if not user.reminder_emails or not user.is_active:
         _skip(claimed, now, "Recipient unsubscribed from reminder emails.")
         return "unsubscribed"
-    stale = [r.pk for r in reminders if not still_due(r)]
-    _skip(stale, now, "No longer due when its turn came.")
+    calendars: dict[int, BusinessCalendar] = {}
+    stale: dict[int, str] = {}
+    for r in reminders:
+        why = _not_due_reason(r, now, calendars)
+        if why:
+            stale[r.pk] = why
+    for pk, why in stale.items():
+        _skip([pk], now, why)
     reminders = [r for r in reminders if r.pk not in stale]
     if not reminders:
         return "not_due"

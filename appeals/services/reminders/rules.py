@@ -138,9 +138,13 @@ def _decision_rules(now: datetime, cals: _Calendars) -> list[_Due]:
                 due.append(_Due(kind=K.DECISION_DUE_TOMORROW, **common))
             elif today_opens <= now:
                 due.append(_Due(kind=K.DECISION_DUE_TODAY, **common))
-        elif cal.add_business_days(due_at, 1) <= now:
+        elif _decision_overdue_from(cal, due_at) <= now:
             due.append(_Due(kind=K.DECISION_OVERDUE, **common))
     return due
+
+
+def _decision_overdue_from(cal: BusinessCalendar, due_at: datetime) -> datetime:
+    return cal.add_business_days(due_at, 1)
 
 
 def _window_rules(now: datetime, cals: _Calendars) -> list[_Due]:
@@ -302,3 +306,33 @@ def still_due(r: Reminder) -> bool:
     if r.account_id:
         return r.account.authorized and r.account.authorization_expires_on is not None
     return True
+
+
+# Reminders of one deadline that follow each other; a later one makes the earlier ones stale.
+CHAINS = (
+    (K.DECISION_DUE_TOMORROW, K.DECISION_DUE_TODAY, K.DECISION_OVERDUE),
+    (K.TICKET_FIRST_RESPONSE_AT_RISK, K.TICKET_FIRST_RESPONSE_BREACHED),
+    (K.TICKET_RESOLUTION_AT_RISK, K.TICKET_RESOLUTION_BREACHED),
+)
+_CHAIN_OF = {kind: chain for chain in CHAINS for kind in chain}
+
+
+def overtaken_by(*, kind: str, deadline: datetime, now: datetime, calendar: BusinessCalendar) -> str | None:
+    """The later reminder of the same chain whose moment has come, if any (then `kind` is stale).
+
+    A reminder made at night waits for the morning; by then the next one of its chain may be due
+    ("due in 1 business day" made at 02:30 for a deadline at 11:00 is stale at 09:00, when "due today" is).
+    """
+    chain = _CHAIN_OF.get(kind)
+    if chain is None:
+        return None
+    if chain[0] == K.DECISION_DUE_TOMORROW:
+        if now >= _decision_overdue_from(calendar, deadline):
+            reached = K.DECISION_OVERDUE
+        elif now >= calendar.opening_of(calendar.local(deadline).date()):
+            reached = K.DECISION_DUE_TODAY
+        else:
+            reached = K.DECISION_DUE_TOMORROW
+    else:
+        reached = chain[1] if deadline <= now else chain[0]
+    return reached if chain.index(reached) > chain.index(kind) else None

@@ -1,0 +1,121 @@
+"""The storm test's defects (issue 20): stale chain reminders, claims of redelivered tasks, the send/record gap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from appeals.models import Appeal, CaseStatus, Reminder, SupportChannel, SupportTicket
+from appeals.services import reminders
+from core.models import Role
+from tests.factories import AppealFactory, MembershipFactory, ViolationFactory
+
+NY = ZoneInfo("America/New_York")
+K = Reminder.Kind
+
+
+def ny(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NY)
+
+
+@pytest.fixture
+def assignee(org):
+    return MembershipFactory(organization=org, role=Role.MEMBER, user__email="assignee@acme.test").user
+
+
+@pytest.fixture
+def case(org, shop, assignee):
+    return ViolationFactory(
+        account=shop,
+        reference="VR-2026-0001",
+        assignee=assignee,
+        appeal_by=ny(2026, 12, 2, 23, 59, 59),
+        status=CaseStatus.UNDER_REVIEW,
+    )
+
+
+def _appeal(case, due_at: datetime) -> Appeal:
+    return AppealFactory(
+        violation=case, status=Appeal.Status.UNDER_REVIEW, submitted_at=due_at - timedelta(days=3), due_at=due_at
+    )
+
+
+# --- 1. a reminder that a later one of its chain has overtaken is dropped ------------------------------------------
+
+
+def test_due_tomorrow_made_at_night_is_dropped_once_due_today_has_come(case, assignee, mailoutbox):
+    """Due Wednesday 11:00 New York; a sweep at 02:30 makes "due in 1 business day" for 09:00, the 09:00 sweep
+    makes "due today". Only "due today" goes out."""
+    _appeal(case, ny(2026, 11, 25, 11, 0))
+    with time_machine.travel(ny(2026, 11, 25, 2, 30), tick=False):
+        reminders.reminders_sweep(enqueue=False)
+    tomorrow = Reminder.objects.get(kind=K.DECISION_DUE_TOMORROW)
+    assert tomorrow.send_after == ny(2026, 11, 25, 9, 0)
+    with time_machine.travel(ny(2026, 11, 25, 9, 0), tick=False):
+        reminders.reminders_sweep(enqueue=False)
+        assert reminders.reminder_deliver(reminder_id=tomorrow.pk) == "not_due"
+        today = Reminder.objects.get(kind=K.DECISION_DUE_TODAY)
+        assert reminders.reminder_deliver(reminder_id=today.pk) == "sent"
+    assert [m.subject for m in mailoutbox] == [mailoutbox[0].subject] and "today" in mailoutbox[0].subject
+    tomorrow.refresh_from_db()
+    assert tomorrow.status == Reminder.Status.SKIPPED and "Decision due today" in tomorrow.last_error
+
+
+@pytest.mark.parametrize(
+    ("kind", "when", "overtaken"),
+    [
+        # Due Wednesday 25 Nov 14:00 NY; Thursday is Thanksgiving, so overdue from Friday 14:00.
+        (K.DECISION_DUE_TOMORROW, ny(2026, 11, 24, 16, 0), False),
+        (K.DECISION_DUE_TOMORROW, ny(2026, 11, 25, 8, 59), False),
+        (K.DECISION_DUE_TOMORROW, ny(2026, 11, 25, 9, 0), True),
+        (K.DECISION_DUE_TODAY, ny(2026, 11, 25, 13, 0), False),
+        (K.DECISION_DUE_TODAY, ny(2026, 11, 26, 15, 0), False),  # late, but not yet a business day late
+        (K.DECISION_DUE_TODAY, ny(2026, 11, 27, 14, 0), True),
+        (K.DECISION_OVERDUE, ny(2026, 12, 1, 9, 0), False),
+    ],
+)
+def test_decision_chain_overtaken_table(org, kind, when, overtaken):
+    cal = org.business_calendar()
+    later = reminders.overtaken_by(kind=kind, deadline=ny(2026, 11, 25, 14, 0), now=when, calendar=cal)
+    assert (later is not None) is overtaken
+
+
+@pytest.mark.parametrize(
+    ("kind", "minutes_past_deadline", "overtaken"),
+    [
+        (K.TICKET_FIRST_RESPONSE_AT_RISK, -1, False),
+        (K.TICKET_FIRST_RESPONSE_AT_RISK, 0, True),
+        (K.TICKET_RESOLUTION_AT_RISK, 5, True),
+        (K.TICKET_RESOLUTION_BREACHED, 500, False),
+        (K.WINDOW_CLOSING, 5, False),
+        (K.ESCALATION_UNANSWERED, 5, False),
+    ],
+)
+def test_ticket_at_risk_is_overtaken_by_breached(org, kind, minutes_past_deadline, overtaken):
+    deadline = ny(2026, 11, 24, 12, 0)
+    now = deadline + timedelta(minutes=minutes_past_deadline)
+    later = reminders.overtaken_by(kind=kind, deadline=deadline, now=now, calendar=org.business_calendar())
+    assert (later is not None) is overtaken
+
+
+def test_at_risk_left_over_from_a_down_worker_is_not_sent_after_the_breach(org, shop, owner, case, mailoutbox):
+    SupportTicket.objects.create(
+        organization=org,
+        account=shop,
+        violation=case,
+        created_by=owner,
+        channel=SupportChannel.SELLER_CENTER_TICKET,
+        subject="Listing removed",
+        first_response_due_at=ny(2026, 11, 24, 12, 0),
+        resolution_due_at=ny(2026, 11, 30, 12, 0),
+    )
+    with time_machine.travel(ny(2026, 11, 24, 10, 0), tick=False):
+        reminders.reminders_sweep(enqueue=False)
+    at_risk = Reminder.objects.filter(kind=K.TICKET_FIRST_RESPONSE_AT_RISK).first()
+    assert at_risk is not None
+    with time_machine.travel(ny(2026, 11, 24, 12, 30), tick=False):
+        assert reminders.reminder_deliver(reminder_id=at_risk.pk) == "not_due"
+    assert mailoutbox == []
