@@ -33,7 +33,9 @@ def test_loads_an_agency_with_people_accounts_cases_and_prints_the_login():
     kinds = list(organization.accounts.values_list("kind", flat=True))
     assert kinds.count(Account.Kind.SELLER_SHOP) == 3
     assert kinds.count(Account.Kind.CREATOR) == 2
-    assert 20 <= organization.violations.count() <= 30
+    planned = organization.violations.filter(reference__startswith="VIO-2026")
+    assert planned.count() == 25  # the hand-written cases in every state, as before the history was added
+    assert organization.violations.count() >= 175
     assert organization.violations.filter(items__isnull=False).distinct().count() >= 10
 
 
@@ -95,3 +97,50 @@ def test_a_database_in_use_is_left_alone():
     assert "Demo login" not in output
     assert not Violation.objects.exists()
     assert not User.objects.filter(email="demo@appealdesk.local").exists()
+
+
+@pytest.mark.django_db
+def test_six_months_of_decided_appeals_tell_what_wins():
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from PIL import Image
+
+    from appeals.models import Evidence
+    from appeals.selectors.analytics import analytics_dashboard, default_range
+    from appeals.services.appeals import appeal_readiness
+
+    load_demo()
+    organization = Organization.objects.get()
+    decided = Appeal.objects.filter(organization=organization, status__in=Appeal.DECIDED)
+    assert decided.count() >= 150
+    first, last = decided.order_by("decided_at").first(), decided.order_by("decided_at").last()
+    assert (last.decided_at - first.decided_at) >= timedelta(days=170)
+    assert last.decided_at < timezone.now()
+
+    # Readiness is the real check of each appeal's text and files, not a random number.
+    for appeal in decided.select_related("violation", "organization").order_by("?")[:25]:
+        assert appeal.readiness_score == appeal_readiness(appeal).score
+
+    # Evidence files are real files of the type they claim.
+    files = Evidence.objects.filter(organization=organization)
+    assert files.count() >= 150
+    assert set(files.values_list("category", flat=True)) == {"image", "document", "spreadsheet"}
+    png = files.filter(content_type="image/png").first()
+    with png.file.open("rb") as handle:
+        assert Image.open(handle).size == (360, 200)
+    with files.filter(content_type="application/pdf").first().file.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+
+    # The dashboard's default range: figures with intervals, better appeals winning more, a trend with points.
+    data = analytics_dashboard(organization, *default_range(organization))
+    assert not data["overall"].too_few and data["overall"].interval is not None
+    bands = {row["key"]: row["rate"] for row in data["breakdowns"]["readiness"]}
+    assert not bands["80-100"].too_few and not bands["50-79"].too_few
+    assert bands["80-100"].rate > bands["50-79"].rate
+    evidence = {row["key"]: row["rate"] for row in data["breakdowns"]["ev_band"]}
+    assert all(not rate.too_few for rate in evidence.values())
+    assert evidence["2-3"].rate > evidence["0"].rate
+    notice = {row["key"]: row["rate"] for row in data["breakdowns"]["notice"]}
+    assert notice["0-2"].rate > notice["8-30"].rate
+    assert data["success_trend_shown"]["judged"] >= 5

@@ -9,10 +9,12 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from appeals.demo_history import history_load
 from appeals.models import (
     Account,
     Appeal,
@@ -25,6 +27,7 @@ from appeals.models import (
     ViolationItem,
     ViolationKind,
 )
+from appeals.services.appeals import appeal_readiness
 from appeals.services.status import violation_refresh_status
 from core.models import Membership, Organization, Role, User
 from core.services import organization_create
@@ -140,10 +143,12 @@ class Command(BaseCommand):
 
     def load(self, rng: random.Random) -> Organization:
         users = {}
+        # One hash for the three demo people: the password hasher is slow on purpose (~0.5 s a hash).
+        password = make_password(DEMO_PASSWORD)
         for email, name, role in PEOPLE:
-            users[role] = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, full_name=name, timezone="America/New_York"
-            )
+            users[role] = User.objects.create_user(email=email, full_name=name, timezone="America/New_York")
+            users[role].password = password
+            users[role].save(update_fields=["password"])
         owner = users[Role.OWNER]
         organization = organization_create(
             name="Demo Agency", slug="demo", owner=owner, is_agency=True, timezone="America/New_York"
@@ -222,6 +227,15 @@ class Command(BaseCommand):
             violations.append(violation)
 
         self.tickets(organization, accounts, violations, users[Role.MEMBER], calendar, now)
+        # After the planned cases, so their primary keys come first (tests and screenshots pick the first ones).
+        history_load(
+            organization=organization,
+            accounts=accounts,
+            users={"member": users[Role.MEMBER], "manager": users[Role.MANAGER]},
+            calendar=calendar,
+            rng=rng,
+            now=now,
+        )
         return organization
 
     def appeal(self, violation: Violation, plan: str, users, calendar, rng: random.Random) -> None:
@@ -257,7 +271,6 @@ class Command(BaseCommand):
         appeal.submitted_at = submitted
         appeal.platform_reference = f"APL-{rng.randint(10_000_000, 99_999_999)}"
         appeal.due_at = calendar.add_business_days(submitted, violation.organization.review_business_days)
-        appeal.readiness_score = rng.randint(60, 100)
         if plan in {"under_review", "under_review_overdue"}:
             # Waiting for TikTok: most are inside the review time, one is overdue.
             hours_ago = rng.randint(2, 40) if plan == "under_review" else 9 * 24
@@ -280,6 +293,11 @@ class Command(BaseCommand):
         elif plan == "withdrawn":
             appeal.status = Appeal.Status.WITHDRAWN
         appeal.save()
+        # Frozen at submission as the builder does, from the real check of this text.
+        report = appeal_readiness(appeal)
+        Appeal.objects.filter(pk=appeal.pk).update(
+            readiness_score=report.score, readiness_findings=report.findings_as_dicts()
+        )
         self.event(violation, TimelineVerb.APPEAL_SUBMITTED, author, appeal=appeal, at=appeal.submitted_at)
         if appeal.decided_at:
             self.event(
