@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "ninja",
     "core",
     "appeals",
@@ -50,12 +54,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a body over its route's cap is refused unread.
+    "core.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: sees the user of the page (or the API token's user, set by the view).
+    "core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "core.usersessions.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -107,6 +117,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -120,6 +131,59 @@ if TESTING:
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "appeals:inbox"
 LOGOUT_REDIRECT_URL = "core:login"
+
+# Accounts (django-allauth): email is the login; a new address is verified before it can sign in, so a
+# sign-up creates its organization only after the link in the email was opened.
+ACCOUNT_ADAPTER = "core.auth_adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "core.forms.SignUpForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True
+# Sign-up and reset answer the same way whether or not the address has an account (it gets an email either way).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# Password changed/reset, email changed, two-factor added or removed: a security email to the account.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Account emails go to a Celery task (core.tasks.account_email_send); in tests the task runs in-process.
+ACCOUNT_EMAIL_TASK_EAGER = env.bool("ACCOUNT_EMAIL_TASK_EAGER", default=TESTING)
+# Rate limits, counted in the cache: "amount/period/per" (per ip, key = the email address, or user), comma-separated.
+# The test suite turns them off (its tests reuse addresses within minutes) and its rate-limit tests turn them on.
+ACCOUNT_RATE_LIMITS_DEFAULT = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/m/ip,30/h/ip",
+    "reset_password": "10/m/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    # One verification email per address every 3 minutes.
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    # Ours (core.views.members, core.views.tokens), counted by allauth's rate limiter.
+    "invite": "30/h/user",
+    "api_token_create": "10/h/user",
+}
+ACCOUNT_RATE_LIMITS = (
+    ACCOUNT_RATE_LIMITS_DEFAULT if env.bool("ACCOUNT_RATE_LIMITS_ENABLED", default=not TESTING) else False
+)
+# Two-factor: TOTP apps, recovery codes and WebAuthn passkeys (also for passwordless login).
+MFA_ADAPTER = "core.auth_adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Appeal Desk"
+MFA_RECOVERY_CODE_COUNT = 10
+# WebAuthn needs https, except on a developer's or test's plain-http loopback server.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG or TESTING)
+# Active sessions list: last seen and IP, refreshed at most every USERSESSIONS_SEEN_SECONDS per session.
+USERSESSIONS_TRACK_ACTIVITY = True
+USERSESSIONS_SEEN_SECONDS = env.int("USERSESSIONS_SEEN_SECONDS", default=300)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -162,6 +226,11 @@ EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=20 * 1024 *
 EVIDENCE_MAX_APPEAL_BYTES = env.int("EVIDENCE_MAX_APPEAL_BYTES", default=100 * 1024 * 1024)
 # Images with more pixels are refused as possible decompression bombs (appeals.services.evidence).
 EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=50_000_000)
+# Request bodies (core.uploads, and the proxy's per-route client_max_body_size): evidence routes take up to
+# EVIDENCE_MAX_APPEAL_BYTES, import routes IMPORT_MAX_FILE_BYTES, each plus REQUEST_MAX_BYTES; every other route
+# REQUEST_MAX_BYTES. A larger declared body is answered 413 unread.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
@@ -237,14 +306,21 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-summary": {"task": "appeals.tasks.weekly_summaries_send", "schedule": 3600},
 }
 
-# Login throttling: lock a username+IP pair after 5 failures for 15 minutes.
+# Login throttling (core/lockout.py), for 15 minutes: an email+address pair after 5 failures, an address after 20
+# failures over any emails. Never per email alone, so nobody can lock a user out from elsewhere.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "core.lockout.LockoutHandler"
+AXES_USERNAME_CALLABLE = "core.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_USERNAME_FORM_FIELD = "username"
+# Proxies whose X-Forwarded-For is believed (core/client_ip.py): the front proxy's network, comma-separated CIDRs.
+TRUSTED_PROXY_CIDRS = env.list("TRUSTED_PROXY_CIDRS", default=[])
 
 # Security: strict CSP (no inline script, no outside host), secure cookies in production.
 SECURE_CSP = {

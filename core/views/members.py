@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +38,10 @@ def _members_context(request: HttpRequest, invite_form: InvitationForm | None = 
 def members(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # ACCOUNT_RATE_LIMITS["invite"]: each invitation is an email to an address the inviter chose.
+        if not ratelimit.consume(request, action="invite", user=request.user):
+            form.add_error("email", "You sent many invitations in a short time. Try again in an hour.")
+            return render(request, "core/members.html", _members_context(request, form), status=429)
         try:
             invitation = services.invitation_create(
                 organization=request.organization,  # type: ignore[attr-defined]

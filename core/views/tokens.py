@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +19,10 @@ from core.tokens import TokenError, api_token_create, api_token_revoke
 def token_list(request: HttpRequest) -> HttpResponse:
     raw_key = None
     error = None
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and not ratelimit.consume(request, action="api_token_create", user=request.user):
+        error, status = "You created many tokens in a short time. Try again in an hour.", 429
+    elif request.method == "POST":
         try:
             _, raw_key = api_token_create(
                 user=request.user, organization=request.organization, name=request.POST.get("name", "")
@@ -30,6 +34,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         request,
         "core/tokens.html",
         {"tokens": tokens, "raw_key": raw_key, "error": error, "name": request.POST.get("name", "")},
+        status=status,
     )
 
 

@@ -4,7 +4,8 @@ For each scale (10k, 100k, 1M violations by default):
 1. Flush and seed with `seed_demo` (COPY, fixed seed): time it.
 2. Pages through Django's test client (server time: view, queries and template), median and 95th percentile,
    query count; beside each, the same result as hand-written SQL (the lower bound) and the ratio.
-3. CSV import of 100,000 rows by `manage.py import_violations` in a child process: rows/s and peak memory.
+3. CSV and XLSX import of 100,000 rows each by `manage.py import_violations` in a child process: rows/s and peak
+   memory.
 4. The reminder sweep over every appeal made open (under review), 1,000 of them due: time to find and claim.
 5. The inbox under gunicorn (2 workers) with 20 concurrent connections from a loopback load generator (wrk, or a
    threaded Python client when wrk is missing): requests/s, 95th percentile, errors.
@@ -12,6 +13,7 @@ For each scale (10k, 100k, 1M violations by default):
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -25,7 +27,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -72,6 +74,12 @@ TARGETS = [
         "CSV import 100k rows",
         "≥ 5,000 rows/s, < 300 MB",
         lambda r: r["import"]["rows_per_second"] >= 5000 and r["import"]["peak_mb"] < 300,
+        1_000_000,
+    ),
+    (
+        "XLSX import 100k rows",
+        "≥ 3,000 rows/s, < 300 MB",
+        lambda r: r["xlsx_import"]["rows_per_second"] >= 3000 and r["xlsx_import"]["peak_mb"] < 300,
         1_000_000,
     ),
     ("reminder sweep, 1,000 of all appeals due", "< 1 s", lambda r: r["sweep"]["total_seconds"] < 1, 1_000_000),
@@ -179,6 +187,7 @@ class Command(BaseCommand):
         result["pages"] = self.pages(biggest[0], second[0], runs)
         result["sweep"] = self.sweep()
         result["import"] = self.csv_import(second[0])
+        result["xlsx_import"] = self.csv_import(second[0], spreadsheet=True)
         if not skip_load:
             result["load"] = self.load(second[0], load_seconds)
         return result
@@ -347,22 +356,53 @@ class Command(BaseCommand):
 
     # -- import, sweep, load ------------------------------------------------------------------------------------------
 
-    def csv_import(self, org_id: int) -> dict:
+    def csv_import(self, org_id: int, *, spreadsheet: bool = False) -> dict:
+        """`import_violations` of 100,000 new rows in a child process, from a CSV or (spreadsheet) an XLSX
+        workbook with the same rows, its dates typed as dates."""
         org = Organization.objects.get(pk=org_id)
         accounts = list(
             Account.objects.filter(organization=org, kind=Account.Kind.SELLER_SHOP).values_list(
                 "external_id", flat=True
             )[:50]
         )
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
-            handle.write("account,reference,kind,policy,action,enforced_at,sku_ids,order_ids,penalty_points,notice\n")
+        header = ["account", "reference", "kind", "policy", "action", "enforced_at", "sku_ids", "order_ids"]
+        header += ["penalty_points", "notice"]
+        prefix = "XLS" if spreadsheet else "IMP"
+
+        def rows():
             for n in range(IMPORT_ROWS):
-                handle.write(
-                    f"{accounts[n % len(accounts)]},IMP{n:07d},listing_removal,Counterfeit goods,Listing "
-                    f"removed,2026-{1 + n % 9:02d}-{1 + n % 27:02d},SKU{n};SKU{n + 1},ORD{n},{n % 5},"
-                    f"Imported notice {n}\n"
-                )
-            path = handle.name
+                yield [
+                    accounts[n % len(accounts)],
+                    f"{prefix}{n:07d}",
+                    "listing_removal",
+                    "Counterfeit goods",
+                    "Listing removed",
+                    date(2026, 1 + n % 9, 1 + n % 27),
+                    f"SKU{n};SKU{n + 1}",
+                    f"ORD{n}",
+                    n % 5,
+                    f"Imported notice {n}",
+                ]
+
+        if spreadsheet:
+            from openpyxl import Workbook
+
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet()
+            sheet.append(header)
+            for row in rows():
+                sheet.append(row)
+            with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
+                workbook.save(handle)
+                path = handle.name
+        else:
+            with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(header)
+                for row in rows():
+                    row[5] = row[5].isoformat()
+                    writer.writerow(row)
+                path = handle.name
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "manage.py", "import_violations", path, "--org", org.slug],
@@ -504,7 +544,7 @@ class Command(BaseCommand):
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         page = opener.open(base + reverse("core:login"), timeout=10).read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = urlencode({"csrfmiddlewaretoken": token, "username": email, "password": password}).encode()
+        form = urlencode({"csrfmiddlewaretoken": token, "login": email, "password": password}).encode()
         request = urllib.request.Request(base + reverse("core:login"), data=form, headers={"Referer": base + "/"})
         opener.open(request, timeout=10).read()
         cookies = {c.name: c.value for c in jar}
@@ -623,6 +663,10 @@ class Command(BaseCommand):
             lambda r: f"{r['list_org']['violations']:,} cases / {r['analytics_org']['decided_appeals']:,} decided",
         )
         row("CSV import 100k rows", lambda r: f"{r['import']['rows_per_second']:,} rows/s, {r['import']['peak_mb']} MB")
+        row(
+            "XLSX import 100k rows",
+            lambda r: f"{r['xlsx_import']['rows_per_second']:,} rows/s, {r['xlsx_import']['peak_mb']} MB",
+        )
         row(
             "reminder sweep (1,000 due)",
             lambda r: (

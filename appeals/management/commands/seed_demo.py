@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
@@ -213,6 +214,10 @@ class Command(BaseCommand):
                 for o in organizations
                 for n in range(3)
             ]
+        )
+        # bulk_create skips the post_save that gives other new users a verified address; allauth needs one to log in.
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
         )
         roles = [Role.OWNER, Role.MANAGER, Role.MEMBER]
         Membership.objects.bulk_create(
