@@ -8,7 +8,6 @@ as an import profile. Writing is `services.violations.violations_import`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from appeals.models import KINDS_FOR_ACCOUNT, Account, ViolationKind
 from appeals.tables import FileProblem, Table, is_xlsx, open_table
+from core.csv_writer import cell_restore, csv_lines
 
 __all__ = ["FileProblem"]
 
@@ -345,7 +345,8 @@ def iter_violation_rows(
     dates: dict[str, tuple[str, str]] = {}
     seen: set[tuple[int, str]] = set()
     for line, values in table.rows:
-        cells = [v.strip() for v in values]
+        # Text our export wrote with a leading apostrophe (core.csv_writer) reads back as it was.
+        cells = [cell_restore(v.strip()) for v in values]
         if not any(cells):
             continue
         errors: list[dict[str, Any]] = []
@@ -523,29 +524,22 @@ def checked_rows(
 # --- Export ------------------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_lines(violations: Iterable[Any], *, timezone: str | ZoneInfo) -> Iterator[str]:
     """CSV lines (header first) for violations with prefetched items, in the import's columns."""
     tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for v in violations:
-        items: dict[str, list[str]] = {"sku": [], "product": [], "order": [], "video": []}
-        for item in v.items.all():
-            items[item.kind].append(item.value)
-        local = v.enforced_at.astimezone(tz)
-        yield writer.writerow(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        for v in violations:
+            items: dict[str, list[str]] = {"sku": [], "product": [], "order": [], "video": []}
+            for item in v.items.all():
+                items[item.kind].append(item.value)
+            yield [
                 v.account.external_id,
                 v.reference,
                 v.kind,
                 v.policy,
                 v.action,
-                local.isoformat(),
+                v.enforced_at.astimezone(tz).isoformat(),
                 ";".join(items["sku"]),
                 ";".join(items["product"]),
                 ";".join(items["order"]),
@@ -553,7 +547,8 @@ def export_lines(violations: Iterable[Any], *, timezone: str | ZoneInfo) -> Iter
                 v.penalty_points,
                 v.notice,
             ]
-        )
+
+    return csv_lines(COLUMNS, rows())
 
 
 def as_binary(text: str) -> IO[bytes]:

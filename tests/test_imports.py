@@ -223,6 +223,34 @@ def test_export_then_import_is_unchanged(org, shop, member, member_client):
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
 
 
+def test_export_neutralises_formulas_and_import_reverses_it(org, shop, member, member_client):
+    """Finding 3 of issue 18: cells a spreadsheet would run are exported as text and read back unchanged."""
+    _import(
+        org,
+        member,
+        "\n".join(
+            [
+                HEADER,
+                good_line(reference="F1", policy='=HYPERLINK("http://x")', action="+1+1", sku_ids="=S1;@S2"),
+                good_line(reference="F2", policy="-2+3", action="@SUM(A1)"),
+                good_line(reference="F3", policy="'plain apostrophe", notice="-"),
+            ]
+        ).encode(),
+    )
+    # Text a form or the API saved with a leading tab or carriage return (the import strips whitespace).
+    Violation.objects.filter(reference="F3").update(action="\tcmd", notice="\r=1")
+    Violation.objects.filter(reference="F2").update(notice="'=already quoted")
+    exported = member_client.get("/violations/export.csv").getvalue().decode()
+    rows = {r[1]: r for r in csv.reader(io.StringIO(exported))}
+    assert rows["F1"][3] == '\'=HYPERLINK("http://x")' and rows["F1"][4] == "'+1+1" and rows["F1"][6] == "'=S1;@S2"
+    assert rows["F2"][3] == "'-2+3" and rows["F2"][4] == "'@SUM(A1)" and rows["F2"][11] == "''=already quoted"
+    assert rows["F3"][3] == "''plain apostrophe" and rows["F3"][4] == "'\tcmd" and rows["F3"][11] == "'\r=1"
+    assert not any(cell[:1] in "=+-@\t\r" for row in rows.values() for cell in row if cell)
+    result = _import(org, member, exported.encode())
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
+    assert Violation.objects.get(reference="F2").notice == "'=already quoted"
+
+
 def test_dry_run_writes_nothing(org, shop, member):
     accounts = imports.account_lookup(org.accounts.all())
     parsed = parse_violations_csv(io.BytesIO(_csv_for(good_line())), accounts=accounts, timezone=org.timezone)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET
 from appeals import charts, stats
 from appeals.models import Appeal, Evidence, ViolationKind
 from appeals.selectors import analytics as selectors
+from core.csv_writer import csv_lines, csv_response
 from core.models import Role
 from core.tenancy import member_required
 
@@ -145,23 +144,8 @@ def csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any
     return tables
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            # Spreadsheet formula injection: text starting with = + - @ is quoted as text.
-            yield writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(filename, csv_lines(header, rows))
 
 
 def _volume_links(data: dict[str, Any]) -> None:
