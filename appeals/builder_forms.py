@@ -31,18 +31,21 @@ class RuleForm(VersionedForm):
         help_text="Prefilled from the notice. Keep the platform's own wording.",
     )
     rule_explanation = forms.CharField(
-        label="Why it does not apply, briefly",
+        label="The reason: why this rule does not apply to your case",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text='One or two specific facts, not "this was wrong" or "we comply with all policies".',
+        help_text='One or two facts the reviewer can check, e.g. "The parcel was handed to USPS on March 4, within '
+        'the 3-day handling time." Not "this was wrong" or "we comply with all policies".',
     )
     explanation = forms.CharField(
-        label="Anything else the reviewer needs (optional)",
+        label="Background for the reviewer (optional)",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Short and neutral: the whole appeal should read in 60 seconds.",
+        help_text="Context that is not the reason itself: what the files show, a date, an earlier decision. "
+        "If you wrote your reason here instead, it counts as the reason too. Short and neutral: the whole appeal "
+        "should read in 60 seconds.",
     )
 
 

@@ -1,8 +1,10 @@
-"""Readiness of an appeal: plain functions that say what is still weak before it is pasted.
+"""Readiness of an appeal: plain functions that judge a draft the way a reviewer reads it, before it is pasted.
 
-Each rule follows "What makes an appeal win" (shared/DOMAIN.md). Every finding costs a fixed
-number of points out of 100; the weights below sum to 100, so a clean appeal scores 100.
-Nothing here touches the database: the builder, the API and submit call `assess` with plain data.
+Each rule follows "What makes an appeal win" (shared/DOMAIN.md). Every finding costs points out of 100, and
+every weight is at least MIN_WEIGHT, so four weaknesses always take a draft below 50; a specific,
+evidence-backed appeal has no finding and scores 100. A blocking finding (a follow-up without new evidence)
+also caps the score below the ready band. Nothing here touches the database: the builder, the API and submit
+call `assess` with plain data.
 """
 
 from __future__ import annotations
@@ -12,27 +14,53 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# Points lost per finding (the groups sum to 100).
+from appeals.readiness_words import (
+    ACRONYMS,
+    ACTION_NOUNS,
+    ACTION_VERBS,
+    COMMON_WORDS,
+    DETERMINERS,
+    GENERIC,
+    HOSTILE,
+    OBJECT_WORDS,
+    REQUEST_WORDS,
+    SOFT_VERBS,
+    VAGUE_OBJECTS,
+)
+
+# Points lost per finding. Each is at least MIN_WEIGHT: four weaknesses cost more than 50.
 WEIGHTS: dict[str, int] = {
-    "no_outcome": 20,  # outcome group: 20 (vague is a softer version of the same failure)
-    "vague_outcome": 10,
-    "no_rule": 10,  # rule group: 15
-    "no_rule_reason": 5,
-    "generic_statement": 10,  # generic group: 10
-    "no_reference": 5,  # IDs group: 20
+    "no_outcome": 25,
+    "vague_outcome": 15,
+    "no_rule": 15,
+    "no_rule_reason": 15,
+    "generic_statement": 15,
+    "no_reference": 13,
     "missing_ids": 15,
-    "no_evidence": 15,  # evidence group: 15
-    "evidence_without_caption": 8,
-    "too_long": 10,  # length group: 10
-    "shouting": 5,  # tone group: 10
-    "hostile_tone": 5,
+    "no_evidence": 20,
+    "evidence_without_caption": 13,
+    "too_long": 13,
+    "shouting": 13,
+    "hostile_tone": 15,
+    "no_new_evidence": 25,
     # Reported, not scored: the platform's box simply refuses the text (see `assess`).
     "over_char_limit": 0,
 }
+MIN_WEIGHT = 13
 MAX_SCORE = 100
+# The band analytics and the badge call ready (appeals.stats.readiness_band: 80-100).
+READY_SCORE = 80
+# A blocking finding keeps the score out of the ready band whatever else is right.
+BLOCKED_SCORE_CAP = READY_SCORE - 1
+BLOCKING = {"no_new_evidence"}
 # A reviewer reads about 200 words in 60 seconds.
 MAX_WORDS = 200
-MIN_OUTCOME_WORDS = 6
+# Words that carry content (not "the", "we", "is"), once generic claims and insults are taken out, that make
+# "why the rule does not apply".
+MIN_REASON_WORDS = 3
+# Capitals in a row that read as shouting when they include ordinary words (not acronyms or product names).
+SHOUT_RUN = 3
+SHOUT_RUN_ANY = 6
 
 ID_LABELS = {
     "sku": "SKU IDs",
@@ -49,42 +77,31 @@ REQUIRED_IDS: dict[str, tuple[tuple[str, ...], str]] = {
     "affiliate_restriction": (("account",), "the shop ID or creator username"),
     "penalty_points": (("account",), "the shop ID or creator username"),
 }
+# Which content field a finding is about (the fix examples are checked against that field).
+FINDING_FIELD = {
+    "no_outcome": "desired_outcome",
+    "vague_outcome": "desired_outcome",
+    "no_rule": "rule_cited",
+    "no_rule_reason": "rule_explanation",
+    "generic_statement": "explanation",
+    "shouting": "explanation",
+    "hostile_tone": "explanation",
+    "evidence_without_caption": "caption",
+}
+FIELD_NAMES = {
+    "desired_outcome": "the outcome",
+    "rule_cited": "the rule",
+    "rule_explanation": "why the rule does not apply",
+    "explanation": "the background",
+    "caption": "an evidence caption",
+}
 
-ACTION_VERBS = {
-    "reinstate", "restore", "reverse", "remove", "lift", "reactivate", "unfreeze", "release", "clear",
-    "withdraw", "cancel", "overturn", "unblock", "re-enable", "enable", "republish", "approve", "waive",
-    "refund", "revoke", "unban", "unsuspend", "drop", "delete", "return", "relist", "reopen", "rescind",
-}  # fmt: skip
-# "reinstate" also matches "reinstated", "reinstatement"; "remove" matches "removal".
-ACTION_STEMS = tuple(v[:-1] if v.endswith("e") else v for v in ACTION_VERBS)
-SYMPTOM_ONLY = re.compile(
-    r"^\s*(please\s+)?(fix|help|check|look at|review|sort out)\b.{0,30}$"
-    r"|\b(is|was|got)\s+(down|gone|blocked|removed)\s*[.!]*\s*$",
-    re.IGNORECASE,
-)
-GENERIC_PATTERNS = [
-    r"\b(this|it|that)\s+(was|is)\s+(wrong|a mistake|incorrect|an error)\b",
-    r"\bcompl(y|ied|ies|iant)\s+with\s+all\b",
-    r"\bfollow(ed|s)?\s+all\s+(the\s+|your\s+)?(rules|policies|guidelines)\b",
-    r"\bunfair(ly)?\b",
-    r"\b(did|have done)\s+nothing\s+wrong\b",
-    r"\bdid(n't| not)\s+do\s+anything\s+wrong\b",
-    r"\bnot\s+our\s+fault\b",
-    r"\bplease\s+(check|look)\s+again\b",
-    r"\bno\s+reason\b",
-]
-GENERIC = re.compile("|".join(GENERIC_PATTERNS), re.IGNORECASE)
-HOSTILE_WORDS = {
-    "scam", "scammers", "ridiculous", "stupid", "incompetent", "idiot", "idiots", "joke", "pathetic",
-    "disgusting", "lawsuit", "sue", "thieves", "theft", "robbery", "useless", "absurd", "shameful",
-    "worst", "liars", "lying", "garbage", "trash", "clowns", "moron", "morons", "hate",
-}  # fmt: skip
-# Upper-case words that are names, not shouting.
-ACRONYMS = {
-    "SKU", "SKUS", "ID", "IDS", "IP", "FDA", "CPSC", "UPS", "USPS", "DHL", "FEDEX", "PDF", "LLC", "INC", "USA",
-    "US", "EU", "UK", "TM", "CE", "FCC", "UL", "LIVE", "ASAP", "GS1", "UPC", "EAN", "CSV", "URL", "OK", "TIKTOK",
-}  # fmt: skip
+TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*|\S*\d\S*")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# "We want our shop back", "we would like SKU 1 back".
+BACK_VERBS = {"get", "give", "put", "bring", "want", "need", "have", "like"}
+QUOTED = re.compile(r'"([^"]+)"')
+QUOTED_TEXT = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,18 @@ class EvidenceLine:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A follow-up round: which round it is, and how many of its files no earlier round of the case had."""
+
+    round: int
+    new_files: int
+
+    @property
+    def previous_round(self) -> int:
+        return self.round - 1
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     message: str
@@ -112,8 +141,23 @@ class Finding:
     def points(self) -> int:
         return WEIGHTS[self.code]
 
+    @property
+    def blocking(self) -> bool:
+        return self.code in BLOCKING
+
+    @property
+    def examples(self) -> list[str]:
+        """The example wordings the fix quotes (each passes the checker: tests/test_readiness.py)."""
+        return QUOTED.findall(self.fix)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "fix": self.fix, "points": self.points}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "fix": self.fix,
+            "points": self.points,
+            "blocking": self.blocking,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,12 +169,24 @@ class Report:
     def codes(self) -> set[str]:
         return {f.code for f in self.findings}
 
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def ready(self) -> bool:
+        return self.score >= READY_SCORE and not self.blocking
+
     def findings_as_dicts(self) -> list[dict[str, Any]]:
         return [f.as_dict() for f in self.findings]
 
 
+def _clean(text: str) -> str:
+    return (text or "").replace("\u2019", "'").replace("\u2018", "'")
+
+
 def _words(text: str) -> list[str]:
-    return WORD.findall(text or "")
+    return WORD.findall(_clean(text))
 
 
 def _id_list(value: Any) -> list[str]:
@@ -146,6 +202,18 @@ def prose(content: AppealContent) -> str:
     return "\n".join(
         p for p in (content.desired_outcome, content.rule_cited, content.rule_explanation, content.explanation) if p
     )
+
+
+def _texts(content: AppealContent, evidence: Sequence[EvidenceLine]) -> list[tuple[str, str]]:
+    """Every piece of the appeal a person wrote, with its field, for the rules that apply wherever text appears."""
+    texts = [
+        ("desired_outcome", content.desired_outcome),
+        ("rule_cited", content.rule_cited),
+        ("rule_explanation", content.rule_explanation),
+        ("explanation", content.explanation),
+        *(("caption", e.caption) for e in evidence),
+    ]
+    return [(name, _clean(text)) for name, text in texts if text and text.strip()]
 
 
 def compose(content: AppealContent, evidence: Sequence[EvidenceLine] = ()) -> str:
@@ -183,9 +251,64 @@ def compose(content: AppealContent, evidence: Sequence[EvidenceLine] = ()) -> st
     return "\n\n".join(parts)
 
 
+# --- Outcome: an action and an object -----------------------------------------------------------------------
+
+
+def _is_action(words: list[str], i: int) -> bool:
+    """A request for a decision: "reinstate", "be reinstated", "reinstatement of", "get ... back".
+
+    Past forms describe what happened ("the listing was removed") unless asked for ("be restored"); a verb after
+    "the" or "my" is a noun ("my refund"); a decision named as a noun counts at the start or after a request
+    ("we ask for the removal"), not when the request is only to look at it ("review the removal").
+    """
+    word = words[i]
+    previous = words[i - 1] if i else ""
+    before = words[max(0, i - 3) : i]
+    if word in ACTION_VERBS:
+        form = ACTION_VERBS[word]
+        if form == "past":
+            return previous == "be"
+        return previous not in DETERMINERS and previous not in {"did", "you", "they", "why"}
+    if word in ACTION_NOUNS:
+        if any(w in SOFT_VERBS for w in before):
+            return False
+        return i == 0 or any(w in REQUEST_WORDS for w in before)
+    return word == "back" and any(w in BACK_VERBS for w in words[:i])
+
+
+def _ids_in(content: AppealContent) -> list[str]:
+    ids = content.ids or {}
+    values = [str(ids.get("reference", "")).strip(), str(ids.get("account", "")).strip()]
+    for key in ID_LABELS:
+        values += _id_list(ids.get(key, []))
+    return [v.lower() for v in values if len(v) >= 3]
+
+
+def _has_object(outcome: str, words: list[str], content: AppealContent) -> bool:
+    """An ID, a number, a username, a thing the platform acts on (listing, points, shop...) or a named product
+    ("our ceramic mugs": a determiner and a noun that is not "the decision" or "it")."""
+    lowered = outcome.lower()
+    if re.search(r"\d|@\w", outcome) or any(v in lowered for v in _ids_in(content)):
+        return True
+    if any(w in OBJECT_WORDS for w in words):
+        return True
+    return any(
+        w in {"our", "my", "the", "these", "those"} and nxt not in VAGUE_OBJECTS and nxt not in COMMON_WORDS
+        for w, nxt in zip(words, words[1:], strict=False)
+    )
+
+
+def outcome_is_specific(content: AppealContent) -> bool:
+    outcome = _clean(content.desired_outcome).strip()
+    words = [w.lower() for w in _words(outcome)]
+    if not words or (outcome.endswith("?") and words[0] in {"why", "how", "what", "when", "who"}):
+        return False
+    has_action = any(_is_action(words, i) for i in range(len(words)))
+    return has_action and _has_object(outcome, words, content)
+
+
 def check_outcome(content: AppealContent) -> list[Finding]:
-    outcome = content.desired_outcome.strip()
-    if not outcome:
+    if not content.desired_outcome.strip():
         return [
             Finding(
                 "no_outcome",
@@ -193,51 +316,119 @@ def check_outcome(content: AppealContent) -> list[Finding]:
                 'Start with the outcome in one sentence, e.g. "Reinstate the listing for SKU 12345".',
             )
         ]
-    words = [w.lower() for w in _words(outcome)]
-    has_action = any(w.startswith(stem) for w in words for stem in ACTION_STEMS)
-    if len(words) < MIN_OUTCOME_WORDS or not has_action or SYMPTOM_ONLY.search(outcome):
+    if not outcome_is_specific(content):
         return [
             Finding(
                 "vague_outcome",
-                "The outcome is vague: it describes the problem, not the decision you want.",
-                'Name the action and the thing: "Reinstate the listing for SKU 12345", '
-                '"Remove the 2 penalty points from violation VR123".',
+                "The outcome is vague: it does not name the decision you want and what it applies to.",
+                'Name the action and the thing (an ID, the product, the points): "Reinstate the listing for SKU '
+                '12345", "Remove the 2 penalty points from violation VR123".',
             )
         ]
     return []
+
+
+# --- Rule and reason ------------------------------------------------------------------------------------------
+
+
+def reason_words(content: AppealContent) -> int:
+    """Content words in either field (why the rule does not apply, or the background): text in both counts as
+    the reason, and generic claims or insults do not."""
+    text = f"{_clean(content.rule_explanation)}\n{_clean(content.explanation)}"
+    text = HOSTILE.sub(" ", GENERIC.sub(" ", text))
+    return sum(1 for w in _words(text) if w.lower() not in COMMON_WORDS)
 
 
 def check_rule(content: AppealContent) -> list[Finding]:
+    findings = []
     if not content.rule_cited.strip():
-        return [
+        findings.append(
             Finding(
                 "no_rule",
                 "No rule is named.",
-                "Name the specific policy the notice cites (copy it from the notice) and say why it does not apply.",
+                'Name the specific policy the notice cites, copied from the notice, e.g. "Intellectual property: '
+                'trademark".',
             )
-        ]
-    if len(_words(content.rule_explanation)) < 3:
-        return [
+        )
+    if reason_words(content) < MIN_REASON_WORDS:
+        findings.append(
             Finding(
                 "no_rule_reason",
-                "You name the rule but not why it was misapplied.",
-                "Add one or two sentences on why this rule does not apply to this case.",
+                "The appeal does not say why the rule does not apply.",
+                "Add one or two facts that show it, e.g. \"We bought these units from the brand's authorized US "
+                'distributor; the invoice is attached."',
             )
-        ]
+        )
+    return findings
+
+
+# --- Generic claims, shouting, hostile words (wherever they appear) ---------------------------------------------
+
+
+def check_generic(texts: list[tuple[str, str]]) -> list[Finding]:
+    for name, text in texts:
+        match = GENERIC.search(text)
+        if match:
+            return [
+                Finding(
+                    "generic_statement",
+                    f'Generic statement in {FIELD_NAMES.get(name, name)}: "{match.group(0).strip()}". Reviewers '
+                    "skip these; they do not change outcomes.",
+                    'Replace it with a fact backed by evidence, e.g. "The invoice dated May 3 shows we bought these '
+                    'units from the brand owner."',
+                )
+            ]
     return []
 
 
-def check_generic(content: AppealContent) -> list[Finding]:
-    match = GENERIC.search(prose(content))
-    if match:
-        return [
+def _shouts(text: str) -> bool:
+    if "!!" in text:
+        return True
+    # Quoted words are someone else's: a label's "WARNING: CHOKING HAZARD", the notice's own wording.
+    tokens = TOKEN.findall(QUOTED_TEXT.sub(" ", text))
+    run: list[str] = []
+    letters = [t for t in tokens if t[0].isalpha() and len(t) >= 2]
+    caps = [t for t in letters if t.isupper() and t.upper() not in ACRONYMS]
+    if len(letters) >= 8 and len(caps) * 2 > len(letters):
+        return True
+    for token in [*tokens, "."]:
+        if token[0].isalpha() and len(token) == 1:
+            continue  # "I" and "A" are capitals in any sentence: they neither start nor break a run.
+        if token[0].isalpha() and token.isupper() and token.upper() not in ACRONYMS:
+            run.append(token.lower())
+            continue
+        ordinary = sum(1 for w in run if w.strip("'") in COMMON_WORDS)
+        if (len(run) >= SHOUT_RUN and ordinary) or len(run) >= SHOUT_RUN_ANY:
+            return True
+        run = []
+    return False
+
+
+def check_tone(texts: list[tuple[str, str]]) -> list[Finding]:
+    findings = []
+    loud = [name for name, text in texts if _shouts(text)]
+    if loud:
+        findings.append(
             Finding(
-                "generic_statement",
-                f'Generic statement: "{match.group(0)}". Reviewers skip these; they do not change outcomes.',
-                "Replace it with a specific fact backed by evidence (a document, a date, a tracking number).",
+                "shouting",
+                f"{FIELD_NAMES.get(loud[0], loud[0]).capitalize()} shouts (words in capitals or repeated "
+                "exclamation marks).",
+                "Write in normal sentence case without exclamation marks; calm appeals read as credible.",
             )
-        ]
-    return []
+        )
+    hostile = sorted({m.group(0).lower() for _, text in texts for m in HOSTILE.finditer(text)})
+    if hostile:
+        findings.append(
+            Finding(
+                "hostile_tone",
+                f"Hostile words: {', '.join(hostile)}.",
+                "Stay neutral and factual; the reviewer is not the person who made the decision.",
+            )
+        )
+    return findings
+
+
+# --- IDs, evidence, length, follow-up ---------------------------------------------------------------------------
 
 
 def check_ids(content: AppealContent, violation_kind: str) -> list[Finding]:
@@ -304,34 +495,18 @@ def check_length(content: AppealContent, char_limit: int) -> list[Finding]:
     return []
 
 
-def check_tone(content: AppealContent) -> list[Finding]:
-    text = prose(content)
-    findings = []
-    words = _words(text)
-    long_words = [w for w in words if len(w) >= 3 and w.upper() not in ACRONYMS]
-    caps = [w for w in long_words if w.isupper()]
-    run = longest_run = 0
-    for w in long_words:
-        run = run + 1 if w.isupper() else 0
-        longest_run = max(longest_run, run)
-    if "!!" in text or longest_run >= 4 or (len(caps) >= 3 and len(caps) / max(len(long_words), 1) > 0.25):
-        findings.append(
-            Finding(
-                "shouting",
-                "The text shouts (many capitals or repeated exclamation marks).",
-                "Write in normal sentence case without exclamation marks; calm appeals read as credible.",
-            )
+def check_follow_up(follow_up: FollowUp | None) -> list[Finding]:
+    if follow_up is None or follow_up.round <= 1 or follow_up.new_files > 0:
+        return []
+    return [
+        Finding(
+            "no_new_evidence",
+            f"No new evidence since round {follow_up.previous_round}: the platform reviews a follow-up only with "
+            "a file it has not seen.",
+            f"Add at least one file that no earlier round included (the same file again does not count), and say "
+            f"in the background what it shows that round {follow_up.previous_round} did not.",
         )
-    hostile = sorted({w.lower() for w in words if w.lower() in HOSTILE_WORDS})
-    if hostile:
-        findings.append(
-            Finding(
-                "hostile_tone",
-                f"Hostile words: {', '.join(hostile)}.",
-                "Stay neutral and factual; the reviewer is not the person who made the decision.",
-            )
-        )
-    return findings
+    ]
 
 
 def assess(
@@ -339,16 +514,19 @@ def assess(
     violation_kind: str,
     evidence: Sequence[EvidenceLine] = (),
     char_limit: int = 1800,
+    follow_up: FollowUp | None = None,
 ) -> Report:
-    """Score 0-100 and the findings, worst first."""
+    """Score 0-100 and the findings, worst first (blocking ones before all)."""
+    texts = _texts(content, evidence)
     findings = [
+        *check_follow_up(follow_up),
         *check_outcome(content),
         *check_rule(content),
-        *check_generic(content),
+        *check_generic(texts),
         *check_ids(content, violation_kind),
         *check_evidence(evidence),
         *check_length(content, char_limit),
-        *check_tone(content),
+        *check_tone(texts),
     ]
     # Not scored, so adding captioned evidence never lowers the score; the counter shows it too.
     full = len(compose(content, evidence))
@@ -361,5 +539,7 @@ def assess(
             )
         )
     score = max(0, min(MAX_SCORE, MAX_SCORE - sum(f.points for f in findings)))
-    findings.sort(key=lambda f: -f.points)
+    if any(f.blocking for f in findings):
+        score = min(score, BLOCKED_SCORE_CAP)
+    findings.sort(key=lambda f: (not f.blocking, -f.points))
     return Report(score=score, findings=findings)

@@ -50,7 +50,7 @@ def test_build_appeal_with_two_files_copy_and_submit(browser_page, org, member, 
     page.get_by_role("heading", name="Which rule was misapplied, and why?").wait_for()
     page.check()
     assert page.get_by_label("The rule you believe was misapplied").input_value() == "Intellectual property: trademark"
-    page.get_by_label("Why it does not apply, briefly").fill(
+    page.get_by_label("The reason: why this rule does not apply to your case").fill(
         "We sell genuine goods bought from the brand's distributor."
     )
     page.get_by_role("button", name=NEXT).click()
