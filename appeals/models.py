@@ -121,6 +121,10 @@ class Violation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_violations"
     )
     status = models.CharField(max_length=24, choices=CaseStatus.choices, default=CaseStatus.NOT_APPEALED)
+    # The deadline of the case's next step once it has left "not appealed" (decision due, follow-up window,
+    # escalation answer; NULL when final), kept by services.status.violation_refresh_status. A case not appealed
+    # yet uses appeal_by instead, so recording or importing a case never has to set it (see next_deadline()).
+    next_deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -150,10 +154,29 @@ class Violation(models.Model):
             models.Index(fields=["organization", "reference", "id"], name="violation_org_sort_reference"),
             models.Index(fields=["organization", "status", "id"], name="violation_org_sort_status"),
             models.Index(fields=["organization", "penalty_points", "id"], name="violation_org_sort_points"),
+            # The list's "next deadline" sort: the same expression as next_deadline(), so PostgreSQL reads pages
+            # in index order (tests/test_query_plans.py).
+            models.Index(
+                models.F("organization"),
+                models.Case(
+                    models.When(status="not_appealed", then=models.F("appeal_by")),
+                    default=models.F("next_deadline_at"),
+                ),
+                models.F("id"),
+                name="violation_org_sort_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    @staticmethod
+    def next_deadline() -> models.Case:
+        """The next deadline of a case as an SQL expression (the list's "next deadline" sort and column)."""
+        return models.Case(
+            models.When(status=CaseStatus.NOT_APPEALED, then=models.F("appeal_by")),
+            default=models.F("next_deadline_at"),
+        )
 
     @property
     def is_open(self) -> bool:
@@ -639,6 +662,9 @@ class Reminder(models.Model):
     send_after = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim: the sweep's key (its claim time) until a task takes the row over, then that task's
+    # delivery (its Celery task id), which a redelivery of the same task presents to take it over at once.
+    claim_key = models.CharField(max_length=64, blank=True, default="", db_default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

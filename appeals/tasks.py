@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from appeals.services import reminders
 
-
-def _token(claim: str | None) -> datetime | None:
-    return datetime.fromisoformat(claim) if claim else None
+# A database error after the claim (connection cut, failover): retry soon under the same task id, which
+# holds the claim, so the retry takes its rows over at once instead of waiting out the lease.
+DB_RETRY_SECONDS = 5
 
 
 @shared_task(name="appeals.tasks.reminders_sweep", ignore_result=True)
@@ -22,21 +21,25 @@ def reminders_sweep() -> dict[str, int]:
 # max_retries=None: the attempt count lives in the database (REMINDER_MAX_ATTEMPTS), not in the message.
 @shared_task(name="appeals.tasks.reminder_send", bind=True, max_retries=None, ignore_result=True)
 def reminder_send(self, reminder_id: int, claim: str | None = None) -> str:
-    """claim: the sweep's claim on the row (ISO time); None for a manager's retry."""
+    """claim: the sweep's claim key on the row; None for a manager's retry. self.request.id keys this delivery."""
     try:
-        return reminders.reminder_deliver(reminder_id=reminder_id, token=_token(claim))
+        return reminders.reminder_deliver(reminder_id=reminder_id, token=claim, delivery=self.request.id)
     except reminders.ReminderRetry as exc:
         # Short countdown (<= REMINDER_RETRY_MAX_SECONDS, far below the visibility timeout). If this publish
         # fails too, the row is pending with send_after set, and the next sweep enqueues it.
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(countdown=DB_RETRY_SECONDS, exc=exc) from exc
 
 
 @shared_task(name="appeals.tasks.reminder_digest_send", bind=True, max_retries=None, ignore_result=True)
 def reminder_digest_send(self, user_id: int, claim: str | None = None) -> str:
     try:
-        return reminders.digest_deliver(user_id=user_id, token=_token(claim))
+        return reminders.digest_deliver(user_id=user_id, token=claim, delivery=self.request.id)
     except reminders.ReminderRetry as exc:
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(countdown=DB_RETRY_SECONDS, exc=exc) from exc
 
 
 @shared_task(name="appeals.tasks.weekly_summaries_send", ignore_result=True)

@@ -119,3 +119,48 @@ def test_at_risk_left_over_from_a_down_worker_is_not_sent_after_the_breach(org, 
     with time_machine.travel(ny(2026, 11, 24, 12, 30), tick=False):
         assert reminders.reminder_deliver(reminder_id=at_risk.pk) == "not_due"
     assert mailoutbox == []
+
+
+# --- 2. the claim is keyed by the task's delivery ----------------------------------------------------------------
+
+
+def test_a_redelivered_task_takes_its_own_claim_over_at_once_and_another_task_cannot(case, assignee, mailoutbox):
+    """The worker took the row over from the sweep and was killed (or its database connection was cut) before
+    sending: Celery redelivers the same task (same id), which must not wait out the 300 s lease."""
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    now = ny(2026, 11, 25, 10, 0)
+    with time_machine.travel(now, tick=False):
+        reminders.reminders_sweep(enqueue=False)
+    r = Reminder.objects.get()
+    assert reminders.reminders_claim_due(now) == ([r.pk], [])
+    claim = reminders.sweep_key(now)
+    # Task A takes the row over from the sweep, then dies before sending.
+    taken = now + timedelta(seconds=1)
+    assert reminders.reminder_claim(reminder_id=r.pk, now=taken, token=claim, delivery="task-A") is True
+    r.refresh_from_db()
+    assert r.claim_key == "task-A"
+    soon = taken + timedelta(seconds=5)
+    with time_machine.travel(soon, tick=False):
+        # Another task carrying the same sweep's claim (or none) cannot take it while the lease holds.
+        assert reminders.reminder_deliver(reminder_id=r.pk, now=soon, token=claim, delivery="task-B") == "skipped"
+        assert reminders.reminder_deliver(reminder_id=r.pk, now=soon) == "skipped"
+        # Task A redelivered: the same delivery key takes the claim over at once.
+        assert reminders.reminder_deliver(reminder_id=r.pk, now=soon, token=claim, delivery="task-A") == "sent"
+        assert reminders.reminder_deliver(reminder_id=r.pk, now=soon, token=claim, delivery="task-A") == "skipped"
+    assert len(mailoutbox) == 1
+
+
+def test_the_celery_task_keys_its_claim_by_its_own_id(case, assignee, mailoutbox):
+    from appeals import tasks
+
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    now = ny(2026, 11, 25, 10, 0)
+    with time_machine.travel(now, tick=False):
+        reminders.reminders_sweep(enqueue=False)
+        r = Reminder.objects.get()
+        reminders.reminders_claim_due(now)
+        # A previous run of task "t-1" took the row over and died (kill -9, or a database error).
+        Reminder.objects.filter(pk=r.pk).update(claim_key="t-1")
+        assert tasks.reminder_send.apply(args=(r.pk, reminders.sweep_key(now)), task_id="t-2").get() == "skipped"
+        assert tasks.reminder_send.apply(args=(r.pk, reminders.sweep_key(now)), task_id="t-1").get() == "sent"
+    assert len(mailoutbox) == 1

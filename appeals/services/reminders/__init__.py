@@ -17,6 +17,7 @@ from appeals.services.reminders.claim import (
     reminders_claim_due,
     reminders_due_for_sending,
     retry_delay,
+    sweep_key,
 )
 from appeals.services.reminders.deliver import digest_deliver, reminder_deliver, reminder_retry
 from appeals.services.reminders.email import ADVICE, reminder_context
@@ -56,6 +57,7 @@ __all__ = [
     "reminders_unsubscribe",
     "retry_delay",
     "send_after_for",
+    "sweep_key",
     "timezone",
     "unsubscribe_url",
     "unsubscribe_user",

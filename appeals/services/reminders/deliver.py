@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from appeals.models import Reminder, TimelineVerb
 from appeals.services import ServiceError
-from appeals.services.reminders.claim import _claimable_or_handed_over, _fail, _skip, reminder_claim
+from appeals.services.reminders.claim import (
+    _claimable_or_handed_over,
+    _fail,
+    _skip,
+    new_delivery,
+    reminder_claim,
+)
 from appeals.services.reminders.email import digest_email_send, reminder_email_send
 from appeals.services.reminders.rules import overtaken_by, still_due
 from appeals.services.reminders.sweep import DIGEST_TASK, SEND_TASK, enqueue_safely
@@ -20,12 +26,12 @@ from core.calendar import BusinessCalendar
 from core.models import Organization, User
 
 
-def _mark_sent(reminders: list[Reminder], now: datetime) -> None:
+def _mark_sent(reminders: list[Reminder], now: datetime, key: str) -> None:
     with transaction.atomic():
         for r in reminders:
-            updated = Reminder.objects.filter(pk=r.pk, claimed_at=now, status=Reminder.Status.PENDING).update(
-                status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-            )
+            updated = Reminder.objects.filter(
+                pk=r.pk, claimed_at=now, claim_key=key, status=Reminder.Status.PENDING
+            ).update(status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
             if updated and r.violation_id:
                 timeline_record(
                     violation=r.violation,
@@ -69,50 +75,60 @@ def _load(ids: Iterable[int]) -> list[Reminder]:
     )
 
 
-def reminder_deliver(*, reminder_id: int, now: datetime | None = None, token: datetime | None = None) -> str:
+def reminder_deliver(
+    *,
+    reminder_id: int,
+    now: datetime | None = None,
+    token: datetime | str | None = None,
+    delivery: str | None = None,
+) -> str:
     """Claim, send and mark one reminder. Returns sent / skipped / unsubscribed / not_due / failed.
 
-    token: the sweep's claim (see reminders_claim_due). Raises ReminderRetry when the send failed and
-    attempts remain (the task retries with that delay).
+    token: the sweep's claim key (see reminders_claim_due); delivery: this task's id (see reminder_claim).
+    Raises ReminderRetry when the send failed and attempts remain (the task retries with that delay).
     """
     now = now or timezone.now()
-    if not reminder_claim(reminder_id=reminder_id, now=now, token=token):
+    key = delivery or new_delivery()
+    if not reminder_claim(reminder_id=reminder_id, now=now, token=token, delivery=key):
         return "skipped"
     loaded = _load([reminder_id])
     if not loaded:
         return "skipped"  # deleted with its case in the meantime
     r = loaded[0]
     if not r.recipient.reminder_emails or not r.recipient.is_active:
-        _skip([r.pk], now, "Recipient unsubscribed from reminder emails.")
+        _skip([r.pk], now, key, "Recipient unsubscribed from reminder emails.")
         return "unsubscribed"
     why = _not_due_reason(r, now, {})
     if why:
-        _skip([r.pk], now, why)
+        _skip([r.pk], now, key, why)
         return "not_due"
     try:
         reminder_email_send(r)
     except Exception as exc:  # SMTP refused, connection refused, timeout, even a template error: retry, then fail
-        _fail([r.pk], now=now, error=exc)
+        _fail([r.pk], now=now, key=key, error=exc)
         return "failed"
-    _mark_sent([r], now)
+    _mark_sent([r], now, key)
     return "sent"
 
 
-def digest_deliver(*, user_id: int, now: datetime | None = None, token: datetime | None = None) -> str:
+def digest_deliver(
+    *, user_id: int, now: datetime | None = None, token: datetime | str | None = None, delivery: str | None = None
+) -> str:
     """One email with every due reminder of one person (digest mode): claims all of them first."""
     now = now or timezone.now()
+    key = delivery or new_delivery()
     ids = list(
         Reminder.objects.filter(recipient_id=user_id, status=Reminder.Status.PENDING, send_after__lte=now)
-        .filter(_claimable_or_handed_over(now, token))
+        .filter(_claimable_or_handed_over(now, token, key))
         .values_list("id", flat=True)
     )
-    claimed = [i for i in ids if reminder_claim(reminder_id=i, now=now, token=token)]
+    claimed = [i for i in ids if reminder_claim(reminder_id=i, now=now, token=token, delivery=key)]
     if not claimed:
         return "skipped"
     reminders = _load(claimed)
     user = reminders[0].recipient
     if not user.reminder_emails or not user.is_active:
-        _skip(claimed, now, "Recipient unsubscribed from reminder emails.")
+        _skip(claimed, now, key, "Recipient unsubscribed from reminder emails.")
         return "unsubscribed"
     calendars: dict[int, BusinessCalendar] = {}
     stale: dict[int, str] = {}
@@ -121,16 +137,16 @@ def digest_deliver(*, user_id: int, now: datetime | None = None, token: datetime
         if why:
             stale[r.pk] = why
     for pk, why in stale.items():
-        _skip([pk], now, why)
+        _skip([pk], now, key, why)
     reminders = [r for r in reminders if r.pk not in stale]
     if not reminders:
         return "not_due"
     try:
         digest_email_send(user=user, reminders=reminders, now=now)
     except Exception as exc:
-        _fail([r.pk for r in reminders], now=now, error=exc)
+        _fail([r.pk for r in reminders], now=now, key=key, error=exc)
         return "failed"
-    _mark_sent(reminders, now)
+    _mark_sent(reminders, now, key)
     return "sent"
 
 
@@ -145,8 +161,9 @@ def reminder_retry(*, reminder_id: int, organization: Organization) -> Reminder:
     r.status = Reminder.Status.PENDING
     r.attempts = 0
     r.claimed_at = None
+    r.claim_key = ""
     r.send_after = timezone.now()
-    r.save(update_fields=["status", "attempts", "claimed_at", "send_after"])
+    r.save(update_fields=["status", "attempts", "claimed_at", "claim_key", "send_after"])
 
     def _enqueue() -> None:
         task, arg = (

@@ -49,13 +49,17 @@ def _enqueue_all(singles: list[int], digest_users: list[int], token: datetime) -
     for n, reminder_id in enumerate(singles):
         if not enqueue_safely(SEND_TASK, reminder_id, claim):
             # Broker down: don't wait on it once per row.
-            Reminder.objects.filter(pk__in=singles[n:], claimed_at=token).update(claimed_at=None)
-            Reminder.objects.filter(recipient_id__in=digest_users, claimed_at=token).update(claimed_at=None)
+            Reminder.objects.filter(pk__in=singles[n:], claimed_at=token).update(claimed_at=None, claim_key="")
+            Reminder.objects.filter(recipient_id__in=digest_users, claimed_at=token).update(
+                claimed_at=None, claim_key=""
+            )
             return sent
         sent += 1
     for n, user_id in enumerate(digest_users):
         if not enqueue_safely(DIGEST_TASK, user_id, claim):
-            Reminder.objects.filter(recipient_id__in=digest_users[n:], claimed_at=token).update(claimed_at=None)
+            Reminder.objects.filter(recipient_id__in=digest_users[n:], claimed_at=token).update(
+                claimed_at=None, claim_key=""
+            )
             return sent
         sent += 1
     return sent
