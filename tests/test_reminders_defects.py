@@ -164,3 +164,70 @@ def test_the_celery_task_keys_its_claim_by_its_own_id(case, assignee, mailoutbox
         assert tasks.reminder_send.apply(args=(r.pk, reminders.sweep_key(now)), task_id="t-2").get() == "skipped"
         assert tasks.reminder_send.apply(args=(r.pk, reminders.sweep_key(now)), task_id="t-1").get() == "sent"
     assert len(mailoutbox) == 1
+
+
+# --- 3. the gap between the mail server accepting and the database recording -------------------------------------
+
+
+class _QuitWatcher:
+    """aiosmtpd handler: accepts every message; at QUIT, reads the reminder's status from the database."""
+
+    def __init__(self, reminder_id: int) -> None:
+        self.reminder_id = reminder_id
+        self.message_ids: list[str] = []
+        self.status_at_quit: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+
+        self.message_ids.append(message_from_bytes(envelope.content)["Message-ID"])
+        return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        import asyncio
+
+        def read() -> str:
+            from django.db import connection
+
+            try:
+                return Reminder.objects.get(pk=self.reminder_id).status
+            finally:
+                connection.close()
+
+        self.status_at_quit.append(await asyncio.get_running_loop().run_in_executor(None, read))
+        return "221 Bye"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_send_is_recorded_before_the_mail_server_connection_is_closed(org, shop, settings):
+    """Only one UPDATE lies between the server's "250" and the record: QUIT (which a slow server can hang on)
+    comes after it, and the message keeps the row's Message-ID."""
+    import socket as socket_module
+
+    from aiosmtpd.controller import Controller
+
+    person = MembershipFactory(organization=org, role=Role.MEMBER, user__email="gap@acme.test").user
+    case = ViolationFactory(account=shop, assignee=person, status=CaseStatus.UNDER_REVIEW)
+    _appeal(case, ny(2026, 11, 25, 14, 0))
+    with time_machine.travel(ny(2026, 11, 25, 10, 0), tick=False):
+        reminders.reminders_sweep(enqueue=False)
+    r = Reminder.objects.get()
+    with socket_module.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = _QuitWatcher(r.pk)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    try:
+        with time_machine.travel(ny(2026, 11, 25, 10, 0, 5), tick=False):
+            assert reminders.reminder_deliver(reminder_id=r.pk) == "sent"
+    finally:
+        controller.stop()
+    assert handler.message_ids == [f"<reminder-{r.pk}@appealdesk>"]
+    assert handler.status_at_quit == [Reminder.Status.SENT]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,21 +20,48 @@ from appeals.services.reminders.claim import (
     new_delivery,
     reminder_claim,
 )
-from appeals.services.reminders.email import digest_email_send, reminder_email_send
+from appeals.services.reminders.email import digest_email, reminder_email, smtp_close, smtp_open
 from appeals.services.reminders.rules import overtaken_by, still_due
 from appeals.services.reminders.sweep import DIGEST_TASK, SEND_TASK, enqueue_safely
 from appeals.services.timeline import timeline_record
 from core.calendar import BusinessCalendar
 from core.models import Organization, User
 
+RECORD_ATTEMPTS = 5
+RECORD_PAUSE_SECONDS = 0.5
 
-def _mark_sent(reminders: list[Reminder], now: datetime, key: str) -> None:
+
+def _record_sent(reminders: list[Reminder], now: datetime, key: str) -> list[Reminder]:
+    """One UPDATE, committed at once: the only step between the mail server's "250 accepted" and the record.
+
+    A database hiccup here is retried for a few seconds before giving up (then the row's lease lapses and the
+    email goes again, with the same Message-ID: the documented at-least-once gap).
+    """
+    ids = [r.pk for r in reminders]
+    stamp = timezone.now()
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            updated = Reminder.objects.filter(
+                pk__in=ids, claimed_at=now, claim_key=key, status=Reminder.Status.PENDING
+            ).update(status=Reminder.Status.SENT, sent_at=stamp, attempts=F("attempts") + 1, last_error="")
+            break
+        except (OperationalError, InterfaceError):
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            close_old_connections()
+            time.sleep(RECORD_PAUSE_SECONDS)
+    if updated == len(ids):
+        return reminders
+    # Some were not ours any more (a lease lapsed meanwhile): only the rows this send marked get a timeline line.
+    mine = set(Reminder.objects.filter(pk__in=ids, sent_at=stamp, claim_key=key).values_list("pk", flat=True))
+    return [r for r in reminders if r.pk in mine]
+
+
+def _timeline_sent(reminders: list[Reminder]) -> None:
+    """The case timeline's "reminder sent" lines, after the send is recorded (outside the gap)."""
     with transaction.atomic():
         for r in reminders:
-            updated = Reminder.objects.filter(
-                pk=r.pk, claimed_at=now, claim_key=key, status=Reminder.Status.PENDING
-            ).update(status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
-            if updated and r.violation_id:
+            if r.violation_id:
                 timeline_record(
                     violation=r.violation,
                     verb=TimelineVerb.REMINDER_SENT,
@@ -45,6 +74,28 @@ def _mark_sent(reminders: list[Reminder], now: datetime, key: str) -> None:
                         "reminder_id": r.pk,
                     },
                 )
+
+
+def _send_and_record(reminders: list[Reminder], build: Callable[[], EmailMessage], now: datetime, key: str) -> str:
+    """Render and connect first, hand the message over, record it, then say goodbye to the server."""
+    try:
+        message = build()
+        connection = smtp_open()
+    except Exception as exc:  # template error, connection refused, login refused: retry, then fail
+        _fail([r.pk for r in reminders], now=now, key=key, error=exc)
+        return "failed"
+    try:
+        connection.send_messages([message])
+    except Exception as exc:  # SMTP refused, timeout: retry, then fail
+        smtp_close(connection)
+        _fail([r.pk for r in reminders], now=now, key=key, error=exc)
+        return "failed"
+    try:
+        sent = _record_sent(reminders, now, key)
+    finally:
+        smtp_close(connection)
+    _timeline_sent(sent)
+    return "sent"
 
 
 def _not_due_reason(r: Reminder, now: datetime, calendars: dict[int, BusinessCalendar]) -> str:
@@ -102,13 +153,7 @@ def reminder_deliver(
     if why:
         _skip([r.pk], now, key, why)
         return "not_due"
-    try:
-        reminder_email_send(r)
-    except Exception as exc:  # SMTP refused, connection refused, timeout, even a template error: retry, then fail
-        _fail([r.pk], now=now, key=key, error=exc)
-        return "failed"
-    _mark_sent([r], now, key)
-    return "sent"
+    return _send_and_record([r], lambda: reminder_email(r), now, key)
 
 
 def digest_deliver(
@@ -141,13 +186,7 @@ def digest_deliver(
     reminders = [r for r in reminders if r.pk not in stale]
     if not reminders:
         return "not_due"
-    try:
-        digest_email_send(user=user, reminders=reminders, now=now)
-    except Exception as exc:
-        _fail([r.pk for r in reminders], now=now, key=key, error=exc)
-        return "failed"
-    _mark_sent(reminders, now, key)
-    return "sent"
+    return _send_and_record(reminders, lambda: digest_email(user=user, reminders=reminders, now=now), now, key)
 
 
 @transaction.atomic

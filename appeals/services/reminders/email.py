@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from appeals.models import Reminder
 from appeals.services.reminders.links import _url, case_url
 from appeals.services.reminders.preferences import unsubscribe_url
-from core.emails import email_send
+from core.emails import email_build
 from core.models import User
 
 K = Reminder.Kind
@@ -73,9 +77,9 @@ def _email_headers(user: User, message_id: str) -> dict[str, str]:
     }
 
 
-def reminder_email_send(r: Reminder) -> None:
+def reminder_email(r: Reminder) -> EmailMultiAlternatives:
     """One reminder email; the Message-ID is the row's, so a resend after a crash is recognisably the same."""
-    email_send(
+    return email_build(
         name="reminder",
         to=[r.recipient.email],
         context={**reminder_context(r), "user": r.recipient, "unsubscribe_url": unsubscribe_url(r.recipient)},
@@ -83,8 +87,8 @@ def reminder_email_send(r: Reminder) -> None:
     )
 
 
-def digest_email_send(*, user: User, reminders: list[Reminder], now: datetime) -> None:
-    email_send(
+def digest_email(*, user: User, reminders: list[Reminder], now: datetime) -> EmailMultiAlternatives:
+    return email_build(
         name="digest",
         to=[user.email],
         context={
@@ -95,3 +99,16 @@ def digest_email_send(*, user: User, reminders: list[Reminder], now: datetime) -
         },
         headers=_email_headers(user, f"<digest-{user.pk}-{min(r.pk for r in reminders)}@appealdesk>"),
     )
+
+
+def smtp_open() -> BaseEmailBackend:
+    """A connection to the mail server, opened (connected, TLS, logged in) before the message is handed over."""
+    connection = mail.mailers.default
+    connection.open()
+    return connection
+
+
+def smtp_close(connection: BaseEmailBackend) -> None:
+    """QUIT after the send is recorded: a server slow to say goodbye must not widen the send/record gap."""
+    with contextlib.suppress(Exception):
+        connection.close()
