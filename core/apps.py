@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Appeal Desk core"
 
     def ready(self) -> None:
-        from core import lookups, security  # noqa: F401  registers field__any; connects the account receivers
+        from core import lookups, receivers  # noqa: F401  registers field__any; connects the account receivers

@@ -69,7 +69,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request) or "0.0.0.0"
 
     def save_user(self, request, user, form, commit=True):
-        # A self-service sign-up verifies its address by email (see core.signals.email_address_trusted).
+        # A self-service sign-up verifies its address by email (see core.receivers.email_address_trusted).
         user.signing_up = True
         user.full_name = form.cleaned_data.get("full_name", "")
         return super().save_user(request, user, form, commit=commit)
@@ -80,4 +80,3 @@ class MFAAdapter(DefaultMFAAdapter):
         entity = super().get_public_key_credential_rp_entity()
         entity["name"] = "Appeal Desk"
         return entity
-

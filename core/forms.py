@@ -208,3 +208,11 @@ def settings_initial(organization: Organization) -> dict:
 class ClosedDateForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Closed date")
     note = forms.CharField(max_length=120, required=False, help_text="Optional, e.g. Company retreat.")
+
+
+class TwoFactorPolicyForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        required=False,
+        label="Require two-factor authentication for every member",
+        help_text="Members without an authenticator app or passkey can only set one up until they do.",
+    )

@@ -120,6 +120,8 @@ class Organization(models.Model):
     penalty_point_milestones = models.JSONField(default=list, blank=True)
     escalation_answer_business_days = models.PositiveSmallIntegerField(default=5)
     authorization_notice_days = models.PositiveSmallIntegerField(default=14)
+    # Owners' policy: members without an authenticator app or passkey reach only the set-up page (core.mfa_policy).
+    require_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

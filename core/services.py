@@ -13,7 +13,17 @@ from django.utils.text import slugify
 from django.utils.timezone import now
 
 from core.emails import email_send
-from core.models import ClosedDate, Invitation, Membership, Organization, Role, User, hash_secret, new_secret
+from core.models import (
+    ApiToken,
+    ClosedDate,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+    hash_secret,
+    new_secret,
+)
 from core.signals import business_calendar_changed
 
 logger = logging.getLogger(__name__)
@@ -42,13 +52,6 @@ def organization_create(*, name: str, owner: User, slug: str | None = None, **se
 
     defaults_install(organization=organization)
     return organization
-
-
-@transaction.atomic
-def user_sign_up(*, email: str, password: str, full_name: str, organization_name: str, timezone: str) -> User:
-    user = User.objects.create_user(email=email, password=password, full_name=full_name, timezone=timezone)
-    organization_create(name=organization_name, owner=user, timezone=timezone)
-    return user
 
 
 # --- Invitations and members (owners manage people) -------------------------------------------
@@ -213,6 +216,10 @@ def membership_remove(*, organization: Organization, membership_id: int) -> None
         raise _service_error(
             f"{membership.user.display_name} is the only owner and cannot be removed. Make someone else an owner first."
         )
+    # Their API tokens act with the membership's role: a removed member's scripts stop at once.
+    ApiToken.objects.filter(user_id=membership.user_id, organization=organization, revoked_at=None).update(
+        revoked_at=now()
+    )
     membership.delete()
 
 

@@ -70,10 +70,17 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.tenancy.CurrentOrganizationMiddleware",
+    "core.mfa_policy.RequireTwoFactorMiddleware",
     "core.timezones.ViewerTimezoneMiddleware",
     # Last, so that a locked-out login never reaches the view.
     "axes.middleware.AxesMiddleware",
 ]
+# `make run` keeps DEBUG on (runserver's static files and reloading) but shows the app's own error pages.
+OWN_ERROR_PAGES = env.bool("OWN_ERROR_PAGES", default=False)
+if DEBUG and OWN_ERROR_PAGES:
+    MIDDLEWARE.append("core.error_pages.OwnErrorPagesMiddleware")
+# The landing page shows the demo login once load_demo has created it (development only by default).
+SHOW_DEMO_LOGIN = env.bool("SHOW_DEMO_LOGIN", default=DEBUG)
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
@@ -179,6 +186,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Appeal Desk"
 MFA_RECOVERY_CODE_COUNT = 10
+# Recovery codes are shown (and downloadable) once, right after they are made.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 # WebAuthn needs https, except on a developer's or test's plain-http loopback server.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG or TESTING)
 # Active sessions list: last seen and IP, refreshed at most every USERSESSIONS_SEEN_SECONDS per session.

@@ -1,4 +1,4 @@
-from core.views import health, members, organization, people, tokens
+from core.views import health, members, organization, people, security, tokens
 
 app_name = "core"
 
@@ -7,5 +7,6 @@ urlpatterns = [
     *members.urlpatterns,
     *organization.urlpatterns,
     *tokens.urlpatterns,
+    *security.urlpatterns,
     *health.urlpatterns,
 ]
