@@ -1,4 +1,4 @@
-from core.views import health, members, organization, people, security, tokens
+from core.views import health, members, organization, people, security, sessions, tokens
 
 app_name = "core"
 
@@ -8,5 +8,6 @@ urlpatterns = [
     *organization.urlpatterns,
     *tokens.urlpatterns,
     *security.urlpatterns,
+    *sessions.urlpatterns,
     *health.urlpatterns,
 ]
