@@ -42,6 +42,21 @@ def reminder_digest_send(self, user_id: int, claim: str | None = None) -> str:
         raise self.retry(countdown=DB_RETRY_SECONDS, exc=exc) from exc
 
 
+@shared_task(name="appeals.tasks.reminders_send_batch", bind=True, max_retries=None, ignore_result=True)
+def reminders_send_batch(self, reminder_ids: list[int], digest_user_ids: list[int], claim: str | None = None) -> dict:
+    """A sweep's batch. self.request.id keys its claims: a redelivery (kill -9, retry) resumes where it stopped."""
+    try:
+        result = reminders.reminders_deliver_batch(
+            reminder_ids=reminder_ids, digest_user_ids=digest_user_ids, token=claim, delivery=self.request.id
+        )
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(countdown=DB_RETRY_SECONDS, exc=exc) from exc
+    if result.retry_reminders or result.retry_users:
+        # Only the rows that failed, released with their backoff; no claim needed to take them again.
+        raise self.retry(args=(result.retry_reminders, result.retry_users, None), countdown=result.retry_in)
+    return dict(result.outcomes)
+
+
 @shared_task(name="appeals.tasks.weekly_summaries_send", ignore_result=True)
 def weekly_summaries_send() -> object:
     """Managers' weekly summary (implemented by the analytics area; imported lazily)."""

@@ -310,6 +310,8 @@ REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=3
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_RETRY_MAX_SECONDS = env.int("REMINDER_RETRY_MAX_SECONDS", default=600)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=12)
+# Reminders (and digests) per published task: one task per row made publishing most of a morning sweep.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
 CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "appeals.tasks.reminders_sweep", "schedule": REMINDER_SWEEP_SECONDS},
     "weekly-summary": {"task": "appeals.tasks.weekly_summaries_send", "schedule": 3600},

@@ -231,3 +231,52 @@ def test_the_send_is_recorded_before_the_mail_server_connection_is_closed(org, s
         controller.stop()
     assert handler.message_ids == [f"<reminder-{r.pk}@appealdesk>"]
     assert handler.status_at_quit == [Reminder.Status.SENT]
+
+
+# --- 4. tasks published in batches ---------------------------------------------------------------------------------
+
+
+def _many_due(org, shop, person, count: int) -> None:
+    for n in range(count):
+        v = ViolationFactory(account=shop, assignee=person, reference=f"VR-B{n}", status=CaseStatus.UNDER_REVIEW)
+        _appeal(v, ny(2026, 11, 25, 14, 0))
+
+
+def test_the_sweep_publishes_one_task_per_batch_and_each_row_is_sent_once(
+    org, shop, assignee, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from core.celery import app
+
+    settings.REMINDER_BATCH_SIZE = 4
+    _many_due(org, shop, assignee, 10)
+    app.conf.task_always_eager = True
+    try:
+        with (
+            time_machine.travel(ny(2026, 11, 25, 10, 0), tick=False),
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            assert reminders.reminders_sweep()["to_send"] == 10
+        with time_machine.travel(ny(2026, 11, 25, 10, 0, 1), tick=False):
+            published = [callback() for callback in callbacks]
+    finally:
+        app.conf.task_always_eager = False
+    assert published == [3]  # 10 rows in batches of 4
+    assert len(mailoutbox) == 10 and len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 10
+    assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 10
+
+
+def test_a_redelivered_batch_resumes_where_it_stopped(org, shop, assignee, mailoutbox):
+    from appeals import tasks
+
+    _many_due(org, shop, assignee, 3)
+    now = ny(2026, 11, 25, 10, 0)
+    with time_machine.travel(now, tick=False):
+        reminders.reminders_sweep(enqueue=False)
+        ids, _ = reminders.reminders_claim_due(now)
+        claim = reminders.sweep_key(now)
+        # The first delivery of batch "b-1" sent one row and had taken the second over when its worker died.
+        assert reminders.reminder_deliver(reminder_id=ids[0], token=claim, delivery="b-1") == "sent"
+        assert reminders.reminder_claim(reminder_id=ids[1], now=now, token=claim, delivery="b-1")
+        outcomes = tasks.reminders_send_batch.apply(args=(ids, [], claim), task_id="b-1").get()
+    assert outcomes == {"skipped": 1, "sent": 2}
+    assert len(mailoutbox) == 3

@@ -19,7 +19,13 @@ from appeals.services.reminders.claim import (
     retry_delay,
     sweep_key,
 )
-from appeals.services.reminders.deliver import digest_deliver, reminder_deliver, reminder_retry
+from appeals.services.reminders.deliver import (
+    BatchResult,
+    digest_deliver,
+    reminder_deliver,
+    reminder_retry,
+    reminders_deliver_batch,
+)
 from appeals.services.reminders.email import ADVICE, reminder_context
 from appeals.services.reminders.links import case_url
 from appeals.services.reminders.preferences import (
@@ -30,9 +36,12 @@ from appeals.services.reminders.preferences import (
 )
 from appeals.services.reminders.rules import RULES, _Calendars, overtaken_by
 from appeals.services.reminders.schedule import ReminderRecipient, _insert, _rows, send_after_for
-from appeals.services.reminders.sweep import enqueue_safely, reminders_sweep, reminders_sweep_soon
+from appeals.services.reminders.sweep import enqueue_safely, reminders_publish, reminders_sweep, reminders_sweep_soon
 
 __all__ = [
+    "BatchResult",
+    "reminders_deliver_batch",
+    "reminders_publish",
     "ADVICE",
     "RULES",
     "ReminderRecipient",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.mail import EmailMessage
@@ -14,6 +16,7 @@ from django.utils import timezone
 from appeals.models import Reminder, TimelineVerb
 from appeals.services import ServiceError
 from appeals.services.reminders.claim import (
+    ReminderRetry,
     _claimable_or_handed_over,
     _fail,
     _skip,
@@ -187,6 +190,43 @@ def digest_deliver(
     if not reminders:
         return "not_due"
     return _send_and_record(reminders, lambda: digest_email(user=user, reminders=reminders, now=now), now, key)
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: outcomes counted, and the rows to try again (released, with their backoff)."""
+
+    outcomes: Counter = field(default_factory=Counter)
+    retry_reminders: list[int] = field(default_factory=list)
+    retry_users: list[int] = field(default_factory=list)
+    retry_in: int = 0
+
+
+def reminders_deliver_batch(
+    *,
+    reminder_ids: list[int],
+    digest_user_ids: list[int],
+    token: datetime | str | None = None,
+    delivery: str | None = None,
+) -> BatchResult:
+    """Deliver a batch the sweep published, one row (or digest) after another, under one delivery key.
+
+    A redelivery of the batch (same key) skips what was sent and takes its own claims over at once.
+    """
+    result = BatchResult()
+    key = delivery or new_delivery()
+    jobs = [(reminder_deliver, "reminder_id", i, result.retry_reminders) for i in reminder_ids] + [
+        (digest_deliver, "user_id", u, result.retry_users) for u in digest_user_ids
+    ]
+    for deliver, arg, value, retries in jobs:
+        try:
+            outcome = deliver(**{arg: value}, token=token, delivery=key)
+        except ReminderRetry as exc:
+            outcome = "retry"
+            retries.append(value)
+            result.retry_in = min(result.retry_in or exc.retry_in, exc.retry_in)
+        result.outcomes[outcome] += 1
+    return result
 
 
 @transaction.atomic

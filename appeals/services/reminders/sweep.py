@@ -12,11 +12,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from appeals.models import Reminder
-from appeals.services.reminders.claim import reminders_claim_due, reminders_due_for_sending
+from appeals.services.reminders.claim import reminders_claim_due, reminders_due_for_sending, sweep_key
 from appeals.services.reminders.rules import RULES, _Calendars
 from appeals.services.reminders.schedule import _insert, _rows
 from core.celery import app
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 SWEEP_TASK = "appeals.tasks.reminders_sweep"
 SEND_TASK = "appeals.tasks.reminder_send"
 DIGEST_TASK = "appeals.tasks.reminder_digest_send"
+BATCH_TASK = "appeals.tasks.reminders_send_batch"
 
 
 def enqueue_safely(task: str | Any, *args: Any) -> bool:
@@ -42,27 +45,29 @@ def enqueue_safely(task: str | Any, *args: Any) -> bool:
     return True
 
 
-def _enqueue_all(singles: list[int], digest_users: list[int], token: datetime) -> int:
-    """Publish the claimed rows; when the broker is down, release the rest at once (the next sweep retries)."""
-    claim = token.isoformat()
-    sent = 0
-    for n, reminder_id in enumerate(singles):
-        if not enqueue_safely(SEND_TASK, reminder_id, claim):
-            # Broker down: don't wait on it once per row.
-            Reminder.objects.filter(pk__in=singles[n:], claimed_at=token).update(claimed_at=None, claim_key="")
-            Reminder.objects.filter(recipient_id__in=digest_users, claimed_at=token).update(
-                claimed_at=None, claim_key=""
-            )
-            return sent
-        sent += 1
-    for n, user_id in enumerate(digest_users):
-        if not enqueue_safely(DIGEST_TASK, user_id, claim):
-            Reminder.objects.filter(recipient_id__in=digest_users[n:], claimed_at=token).update(
-                claimed_at=None, claim_key=""
-            )
-            return sent
-        sent += 1
-    return sent
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def reminders_publish(singles: list[int], digest_users: list[int], now: datetime) -> int:
+    """Publish the rows the sweep claimed at `now`, REMINDER_BATCH_SIZE per task; returns tasks published.
+
+    One task per row cost ~1 ms of broker round trip each: 85% of a morning sweep with 1,500 due. A batch
+    is sent one row after another by one worker; the rows of a batch still go out in parallel with other
+    batches. When the broker is down the rows of unpublished batches are released at once (the next sweep
+    publishes them) instead of waiting out the lease.
+    """
+    claim = sweep_key(now)
+    size = max(1, settings.REMINDER_BATCH_SIZE)
+    batches = [(chunk, []) for chunk in _chunks(singles, size)] + [([], chunk) for chunk in _chunks(digest_users, size)]
+    for n, (reminder_ids, user_ids) in enumerate(batches):
+        if not enqueue_safely(BATCH_TASK, reminder_ids, user_ids, claim):
+            held = Reminder.objects.filter(claimed_at=now, claim_key=claim, status=Reminder.Status.PENDING)
+            rest_ids = [i for chunk, _ in batches[n:] for i in chunk]
+            rest_users = [u for _, users in batches[n:] for u in users]
+            held.filter(Q(pk__in=rest_ids) | Q(recipient_id__in=rest_users)).update(claimed_at=None, claim_key="")
+            return n
+    return len(batches)
 
 
 def reminders_sweep(*, now: datetime | None = None, enqueue: bool = True) -> dict[str, int]:
@@ -79,7 +84,7 @@ def reminders_sweep(*, now: datetime | None = None, enqueue: bool = True) -> dic
         _insert(rows)
         if enqueue:
             singles, digest_users = reminders_claim_due(now)
-            transaction.on_commit(lambda: _enqueue_all(singles, digest_users, now))
+            transaction.on_commit(lambda: reminders_publish(singles, digest_users, now))
         else:
             singles, digest_users = reminders_due_for_sending(now)
     return {"deadlines": len(dues), "new_rows": len(rows), "to_send": len(singles), "digests": len(digest_users)}
