@@ -1,0 +1,1 @@
+"""Platform notices turned into case fields: the parser (pure) and the mail reader (pure)."""
