@@ -15,6 +15,8 @@ from core.models import Organization
 SORTS = {
     "-enforced_at": "Newest first",
     "enforced_at": "Oldest first",
+    "next_deadline": "Next deadline first",
+    "-next_deadline": "Next deadline last",
     "appeal_by": "Appeal window closing first",
     "-appeal_by": "Appeal window closing last",
     "reference": "Reference A–Z",
@@ -24,7 +26,7 @@ SORTS = {
     "-penalty_points": "Most points",
     "penalty_points": "Fewest points",
 }
-SORTABLE = {"enforced_at", "appeal_by", "reference", "status", "penalty_points"}
+SORTABLE = {"enforced_at", "next_deadline", "appeal_by", "reference", "status", "penalty_points"}
 
 
 def _local_start(day) -> datetime:
@@ -108,6 +110,12 @@ class ViolationFilter(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
         sort = sort if sort in SORTS else "-enforced_at"
         tie = "-pk" if sort.startswith("-") else "pk"
+        if sort == "next_deadline":
+            # Final cases (no deadline) last; NULLS LAST ascending is the index's own order on PostgreSQL.
+            return queryset.order_by(Violation.next_deadline().asc(nulls_last=True), tie)
+        if sort == "-next_deadline":
+            # Read backwards, the same index gives NULLS FIRST: the final cases lead the reversed order.
+            return queryset.order_by(Violation.next_deadline().desc(nulls_first=True), tie)
         return queryset.order_by(sort, tie)
 
     @property

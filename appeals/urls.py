@@ -1,10 +1,21 @@
-from appeals.views import accounts, analytics, builder, deadlines, imports, outcomes, tickets, violations
+from appeals.views import (
+    accounts,
+    analytics,
+    builder,
+    deadlines,
+    imports,
+    outcomes,
+    saved_views,
+    tickets,
+    violations,
+)
 
 app_name = "appeals"
 
 # Each views module owns the routes of its screens.
 urlpatterns = [
     *violations.urlpatterns,
+    *saved_views.urlpatterns,
     *imports.urlpatterns,
     *accounts.urlpatterns,
     *builder.urlpatterns,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import F, Func, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -16,6 +18,7 @@ from core.models import Organization, User
 INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
 INBOX_DECISION_DUE_DAYS = 2  # "decision due": under review, decision expected within this many days
 INBOX_GROUP_LIMIT = 10
+EXACT_COUNT_LIMIT = 10_000  # results counted exactly up to this many; above it the planner's estimate
 OPEN_STATUSES = [CaseStatus.NOT_APPEALED, CaseStatus.DRAFT]
 
 
@@ -32,6 +35,7 @@ ROW_COLUMNS = (
     "enforced_at",
     "appeal_by",
     "status",
+    "next_deadline_at",
     "penalty_points",
     "account__id",
     "account__name",
@@ -69,14 +73,18 @@ class Inbox:
     groups: list[InboxGroup]
     has_accounts: bool = True
     has_violations: bool = True
+    mine: bool = False  # only the cases assigned to the viewer
 
     @property
     def total(self) -> int:
         return sum(g.count for g in self.groups)
 
 
-def inbox_for_member(organization: Organization, *, user: User | None = None, now: datetime | None = None) -> Inbox:
-    """What needs action, most urgent first: 1 query of counts + up to 4 short lists (+2 when all are empty)."""
+def inbox_for_member(
+    organization: Organization, *, user: User | None = None, mine: bool = False, now: datetime | None = None
+) -> Inbox:
+    """What needs action, most urgent first: 1 query of counts + up to 4 short lists (+2 when all are empty).
+    `mine`: only the cases assigned to `user`."""
     now = now or timezone.now()
     closing_until = now + timedelta(days=INBOX_WINDOW_DAYS)
     due_until = now + timedelta(days=INBOX_DECISION_DUE_DAYS)
@@ -84,6 +92,10 @@ def inbox_for_member(organization: Organization, *, user: User | None = None, no
     closing_q = Q(status__in=OPEN_STATUSES, appeal_by__gte=now, appeal_by__lte=closing_until)
     not_appealed_q = Q(status=CaseStatus.NOT_APPEALED, appeal_by__gt=closing_until)
     reviews = Appeal.objects.filter(organization=organization, status=Appeal.Status.UNDER_REVIEW)
+    mine = mine and user is not None
+    if mine:
+        violations = violations.filter(assignee=user)
+        reviews = reviews.filter(violation__assignee=user)
     overdue_q = Q(due_at__lt=now)
     due_q = Q(due_at__gte=now, due_at__lte=due_until)
 
@@ -155,8 +167,8 @@ def inbox_for_member(organization: Organization, *, user: User | None = None, no
             violation_rows(not_appealed_q, counts["not_appealed"]),
         ),
     ]
-    inbox = Inbox(groups=groups)
-    if inbox.total == 0:
+    inbox = Inbox(groups=groups, mine=mine)
+    if inbox.total == 0 and not mine:
         inbox.has_violations = violations.exists()
         inbox.has_accounts = inbox.has_violations or Account.objects.filter(organization=organization).exists()
     return inbox
@@ -222,6 +234,49 @@ def page_of(queryset: QuerySet[Violation], *, number: int, per_page: int = 25) -
     for row in shown:
         row.item_values = values[row.pk]
     return Page(rows=shown, number=number, per_page=per_page, has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
+class ResultCount:
+    value: int
+    exact: bool
+
+    @property
+    def label(self) -> str:
+        if self.exact:
+            return f"{self.value:,}"
+        return f"about {about(self.value):,}"
+
+
+def about(n: int) -> int:
+    """n to three significant digits (12,345 -> 12,300)."""
+    factor = 10 ** max(0, len(str(n)) - 3)
+    return round(n / factor) * factor
+
+
+def result_count(queryset: QuerySet) -> ResultCount:
+    """How many rows match: exact up to EXACT_COUNT_LIMIT (a COUNT that stops there), above it the planner's
+    estimate on PostgreSQL, so a broad filter over 50k+ cases never counts every row. SQLite counts exactly."""
+    ids = queryset.order_by().values("pk")
+    if connection.vendor != "postgresql":
+        return ResultCount(ids.count(), exact=True)
+    n = ids[: EXACT_COUNT_LIMIT + 1].count()
+    if n <= EXACT_COUNT_LIMIT:
+        return ResultCount(n, exact=True)
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    # The estimate can be far off for a narrow filter; we already know there are more than the limit.
+    return ResultCount(max(int(plan[0]["Plan"]["Plan Rows"]), n), exact=False)
+
+
+def page_result_count(page: Page, queryset: QuerySet) -> ResultCount:
+    """The result count of a list page; a first page that holds every row needs no query."""
+    if page.number == 1 and not page.has_next:
+        return ResultCount(len(page.rows), exact=True)
+    return result_count(queryset)
 
 
 # --- Case page ------------------------------------------------------------------------------------------------

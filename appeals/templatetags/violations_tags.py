@@ -6,6 +6,8 @@ import html
 
 from django import forms, template
 from django.template.defaulttags import querystring
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -61,6 +63,28 @@ def fast_widget(bound: forms.BoundField) -> SafeString | str:
 
 _KIND_LABELS = {k: str(label) for k, label in ViolationKind.choices}
 _STATUS_LABELS = {k: str(label) for k, label in CaseStatus.choices}
+# What the next deadline of a case in each status is (Violation.next_deadline_at; appeal_by when not appealed).
+_DEADLINE_LABELS = {
+    CaseStatus.NOT_APPEALED: "appeal window",
+    CaseStatus.DRAFT: "submit by",
+    CaseStatus.UNDER_REVIEW: "decision due",
+    CaseStatus.ESCALATED: "answer due",
+    CaseStatus.UPHELD: "follow-up window",
+    CaseStatus.PARTIALLY_REVERSED: "follow-up window",
+}
+
+
+def _next_deadline_cell(v, *, now, viewer_tz) -> str:
+    deadline = v.appeal_by if v.status == CaseStatus.NOT_APPEALED else v.next_deadline_at
+    if deadline is None:
+        return '<td data-label="Next deadline"><span class="muted">none</span></td>'
+    local = deadline.astimezone(viewer_tz)
+    late = ' <span class="badge overdue">overdue</span>' if deadline < now else ""
+    label = html.escape(_DEADLINE_LABELS.get(v.status, ""))
+    return (
+        f'<td data-label="Next deadline"><time datetime="{html.escape(local.isoformat())}">'
+        f'{html.escape(date_format(local, "M j, Y"))}</time>{late}<span class="muted small-ids">{label}</span></td>'
+    )
 
 
 @register.simple_tag
@@ -71,6 +95,7 @@ def violation_rows(rows, bulk_form) -> SafeString:
     checks cost as much as the template did. With a bulk form, each row gets its selection checkbox."""
     e = html.escape
     out = []
+    now, viewer_tz = timezone.now(), timezone.get_current_timezone()
     for v in rows:
         ref = e(v.reference)
         select = (
@@ -94,6 +119,7 @@ def violation_rows(rows, bulk_form) -> SafeString:
             f'<td data-label="Kind / policy">{e(_KIND_LABELS.get(v.kind, v.kind))}'
             f'<span class="muted small-ids">{e(Truncator(v.policy).chars(60))}</span></td>'
             f'<td data-label="Enforced"><time datetime="{e(v.enforced_iso)}">{e(v.enforced_day)}</time>{pending}</td>'
+            f"{_next_deadline_cell(v, now=now, viewer_tz=viewer_tz)}"
             f'<td data-label="Appeal by"><time datetime="{e(v.appeal_by_iso)}">{e(v.appeal_by_day)}</time>{badge}</td>'
             f'<td data-label="Status"><span class="badge {e(v.status)}">{status}</span></td>'
             f'<td data-label="Points" class="num">{int(v.penalty_points)}</td>'

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appeals import imports
 from appeals.filters import ViolationFilter
+from appeals.forms.saved_views import SavedViewForm, list_query
 from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ViolationForm
-from appeals.models import Account, NoticeAttachment, Violation
+from appeals.models import Account, NoticeAttachment, SavedView, Violation
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
@@ -113,7 +114,7 @@ def _inbox_rows(request: HttpRequest, box: selectors.Inbox) -> None:
 @require_GET
 @member_required()
 def inbox(request: HttpRequest) -> HttpResponse:
-    box = selectors.inbox_for_member(request.organization, user=request.user)
+    box = selectors.inbox_for_member(request.organization, user=request.user, mine=request.GET.get("mine") == "1")
     _inbox_rows(request, box)
     return render(request, "appeals/inbox.html", {"inbox": box, "membership": request.membership})
 
@@ -146,13 +147,18 @@ def violation_list(request: HttpRequest) -> HttpResponse:
         bulk_form = BulkForm(organization=request.organization)
         # The picker shows the members the filter already read (its queryset still validates a POST).
         bulk_form.fields["assignee"].choices = [("", "Nobody"), *filterset.member_choices]
+    query = list_query(request.GET.urlencode())
     context = {
         "filter": filterset,
         "page": page,
+        "count": selectors.page_result_count(page, filterset.qs) if page.rows else None,
         "sort": filterset.current_sort,
         "membership": request.membership,
         "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
         "bulk_form": bulk_form,
+        "query": query,
+        "saved_views": SavedView.objects.filter(user=request.user, organization=request.organization),
+        "save_form": SavedViewForm(initial={"query": query}),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "appeals/violations/list.html#results" if partial else "appeals/violations/list.html"
