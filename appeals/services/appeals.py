@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appeals import readiness
-from appeals.models import Appeal, AppealTemplate, TimelineVerb, Violation, ViolationKind
+from appeals.models import Appeal, AppealTemplate, Evidence, TimelineVerb, Violation, ViolationKind
 from appeals.services import InvalidTransition, ServiceError, StaleVersion
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
@@ -73,23 +73,46 @@ def appeal_content(appeal: Appeal) -> readiness.AppealContent:
     )
 
 
-def appeal_evidence_lines(appeal: Appeal) -> list[readiness.EvidenceLine]:
-    return [readiness.EvidenceLine(caption=e.caption, name=e.original_name) for e in appeal.evidence.all()]
+def appeal_evidence_lines(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> list[readiness.EvidenceLine]:
+    items = appeal.evidence.all() if evidence is None else evidence
+    return [readiness.EvidenceLine(caption=e.caption, name=e.original_name) for e in items]
 
 
-def appeal_compose_text(appeal: Appeal) -> str:
+def appeal_compose_text(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> str:
     """The text as it will be pasted; a submitted appeal keeps the text frozen at submission."""
     if not appeal.is_editable and appeal.final_text:
         return appeal.final_text
-    return readiness.compose(appeal_content(appeal), appeal_evidence_lines(appeal))
+    return readiness.compose(appeal_content(appeal), appeal_evidence_lines(appeal, evidence))
 
 
-def appeal_readiness(appeal: Appeal) -> readiness.Report:
+def appeal_new_evidence(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> list[Evidence]:
+    """The appeal's files that no earlier round of the case included (same bytes = same SHA-256 = not new)."""
+    items = list(appeal.evidence.all() if evidence is None else evidence)
+    if appeal.round <= 1:
+        return items
+    earlier = set(
+        Evidence.objects.filter(appeal__violation_id=appeal.violation_id, appeal__round__lt=appeal.round).values_list(
+            "sha256", flat=True
+        )
+    )
+    return [e for e in items if e.sha256 not in earlier]
+
+
+def appeal_follow_up_input(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> readiness.FollowUp | None:
+    """What readiness needs to know about a follow-up round (None for a first appeal)."""
+    if appeal.round <= 1:
+        return None
+    return readiness.FollowUp(round=appeal.round, new_files=len(appeal_new_evidence(appeal, evidence)))
+
+
+def appeal_readiness(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> readiness.Report:
+    items = list(appeal.evidence.all() if evidence is None else evidence)
     return readiness.assess(
         appeal_content(appeal),
         appeal.violation.kind,
-        appeal_evidence_lines(appeal),
+        appeal_evidence_lines(appeal, items),
         appeal.organization.appeal_char_limit,
+        follow_up=appeal_follow_up_input(appeal, items),
     )
 
 

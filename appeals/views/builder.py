@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appeals import builder_forms as forms
 from appeals.models import Appeal, AppealTemplate, ChecklistItem, Evidence, Violation, ViolationKind
+from appeals.selectors.follow_ups import follow_up_changes
 from appeals.services import ServiceError, StaleVersion
 from appeals.services import appeals as appeal_services
 from appeals.services import checklists as checklist_services
@@ -62,8 +64,8 @@ def _step_data(step: int, form) -> dict:
 
 def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -> dict:
     evidence = list(appeal.evidence.all())
-    report = appeal_services.appeal_readiness(appeal) if appeal.is_editable else None
-    final_text = appeal_services.appeal_compose_text(appeal)
+    report = appeal_services.appeal_readiness(appeal, evidence) if appeal.is_editable else None
+    final_text = appeal_services.appeal_compose_text(appeal, evidence)
     can_edit = request.membership.can_edit and appeal.is_editable  # type: ignore[attr-defined]
     context = {
         "appeal": appeal,
@@ -75,6 +77,7 @@ def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -
         "evidence_list": evidence,
         "evidence_total": sum(e.size for e in evidence),
         "report": report,
+        "follow_up": follow_up_changes(appeal, evidence),
         "final_text": final_text,
         "char_count": len(final_text),
         "char_limit": appeal.organization.appeal_char_limit,
@@ -90,11 +93,17 @@ def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -
     return context
 
 
+def _render_htmx(request: HttpRequest, partial: str, context: dict) -> HttpResponse:
+    """An htmx answer: the swapped partial, plus the readiness badge out of band (and, for the evidence panel,
+    the follow-up round's list of new files), so both are current after every save, upload, caption or removal."""
+    return render(request, "appeals/builder/_htmx.html", {**context, "partial": partial})
+
+
 def _render_step(request: HttpRequest, appeal: Appeal, step: int, status: int = 200, **extra) -> HttpResponse:
     context = _builder_context(request, appeal, step, **extra)
     if request.htmx:
         # htmx 2 does not swap 4xx answers: the errors and the stale comparison must still show in place.
-        response = render(request, "appeals/builder/builder.html#step", context)
+        response = _render_htmx(request, "appeals/builder/builder.html#step", context)
         response["HX-Push-Url"] = _step_url(appeal, step)
         return response
     return render(request, "appeals/builder/builder.html", context, status=status)
@@ -196,8 +205,8 @@ def evidence_upload(request: HttpRequest, appeal_pk: int) -> HttpResponse:
         else:
             results.append({"ok": True, "message": f'Added "{evidence.original_name}". Now say what it proves.'})
     if request.htmx:
-        context = _builder_context(request, appeal, 4, upload_results=results)
-        return render(request, "appeals/builder/_evidence.html#evidence-panel", context)
+        context = _builder_context(request, appeal, 4, upload_results=results, follow_up_oob=True)
+        return _render_htmx(request, "appeals/builder/_evidence.html#evidence-panel", context)
     for result in results:
         (messages.success if result["ok"] else messages.error)(request, result["message"])
     return redirect(_step_url(appeal, 4))
@@ -219,8 +228,10 @@ def evidence_caption(request: HttpRequest, evidence_pk: int) -> HttpResponse:
     else:
         error = "; ".join(e for errors in form.errors.values() for e in errors)
     if request.htmx:
-        context = {"item": evidence, "can_edit": True, "caption_error": error, "saved": not error}
-        return render(request, "appeals/builder/_evidence.html#evidence-item", context)
+        appeal = _appeal(request, evidence.appeal_id)
+        context = _builder_context(request, appeal, 4, follow_up_oob=True)
+        context.update(item=evidence, can_edit=True, caption_error=error, saved=not error)
+        return _render_htmx(request, "appeals/builder/_evidence.html#evidence-item", context)
     if error:
         messages.error(request, error)
     else:
@@ -241,7 +252,8 @@ def evidence_remove(request: HttpRequest, evidence_pk: int) -> HttpResponse:
         messages.success(request, f'Removed "{evidence.original_name}".')
     if request.htmx:
         appeal.refresh_from_db()
-        return render(request, "appeals/builder/_evidence.html#evidence-panel", _builder_context(request, appeal, 4))
+        context = _builder_context(request, appeal, 4, follow_up_oob=True)
+        return _render_htmx(request, "appeals/builder/_evidence.html#evidence-panel", context)
     return redirect(_step_url(appeal, 4))
 
 
@@ -276,15 +288,39 @@ def evidence_thumbnail(request: HttpRequest, evidence_pk: int) -> FileResponse:
     return _private_file(response)
 
 
+def _download_text(appeal: Appeal, evidence: list[Evidence]) -> str:
+    """The final text as downloaded; a draft that is not ready (a blocking finding) starts with a banner saying so."""
+    report = appeal_services.appeal_readiness(appeal, evidence) if appeal.is_editable else None
+    context = {"report": report, "final_text": appeal_services.appeal_compose_text(appeal, evidence)}
+    return render_to_string("appeals/builder/appeal.txt", context)
+
+
+def _download_name(appeal: Appeal) -> str:
+    return slugify(f"appeal-{appeal.violation.reference}-round-{appeal.round}") or "appeal"
+
+
+@require_GET
+@member_required()
+def appeal_download_text(request: HttpRequest, appeal_pk: int) -> HttpResponse:
+    appeal = _appeal(request, appeal_pk)
+    text = _download_text(appeal, list(appeal.evidence.all()))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(appeal)}.txt"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=0, no-store"
+    return response
+
+
 @require_GET
 @member_required()
 def appeal_download(request: HttpRequest, appeal_pk: int) -> FileResponse:
     """The final text as appeal.txt plus every evidence file, numbered as in the text, in one ZIP."""
     appeal = _appeal(request, appeal_pk)
+    evidence_list = list(appeal.evidence.all())
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("appeal.txt", appeal_services.appeal_compose_text(appeal) + "\n")
-        for number, evidence in enumerate(appeal.evidence.all(), start=1):
+        archive.writestr("appeal.txt", _download_text(appeal, evidence_list))
+        for number, evidence in enumerate(evidence_list, start=1):
             with (
                 evidence.file.open("rb") as source,
                 archive.open(f"evidence/{number:02d}-{evidence.original_name}", "w") as target,
@@ -292,7 +328,7 @@ def appeal_download(request: HttpRequest, appeal_pk: int) -> FileResponse:
                 for chunk in iter(lambda: source.read(1024 * 1024), b""):
                     target.write(chunk)
     spool.seek(0)
-    name = slugify(f"appeal-{appeal.violation.reference}-round-{appeal.round}") or "appeal"
+    name = _download_name(appeal)
     response = FileResponse(spool, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
     return _private_file(response)
 
@@ -432,6 +468,7 @@ urlpatterns = [
     path("appeals/<int:appeal_pk>/step/<int:step>/", appeal_step, name="appeal_step"),
     path("appeals/<int:appeal_pk>/evidence/", evidence_upload, name="evidence_upload"),
     path("appeals/<int:appeal_pk>/download/", appeal_download, name="appeal_download"),
+    path("appeals/<int:appeal_pk>/download.txt", appeal_download_text, name="appeal_download_text"),
     path("appeals/<int:appeal_pk>/submit/", appeal_submit, name="appeal_submit"),
     path("appeals/<int:appeal_pk>/save-template/", appeal_template_save, name="appeal_template_save"),
     path("evidence/<int:evidence_pk>/caption/", evidence_caption, name="evidence_caption"),
