@@ -4,6 +4,7 @@ from appeals.views import (
     builder,
     deadlines,
     imports,
+    notices,
     outcomes,
     saved_views,
     tickets,
@@ -15,6 +16,7 @@ app_name = "appeals"
 # Each views module owns the routes of its screens.
 urlpatterns = [
     *violations.urlpatterns,
+    *notices.urlpatterns,
     *saved_views.urlpatterns,
     *imports.urlpatterns,
     *accounts.urlpatterns,

@@ -70,6 +70,35 @@ class ViolationForm(forms.Form):
             **{f"{kind}_ids": "\n".join(values) for kind, values in items.items()},
         }
 
+    @staticmethod
+    def initial_from_notice(reading, typed: dict) -> tuple[dict, list[str]]:
+        """The form's initial values from a read notice over what the user already typed, and the names of the
+        fields the notice filled (marked "from the notice" for review)."""
+        parsed = reading.parsed
+        values = {
+            "account": reading.account.pk if reading.account else None,
+            "reference": parsed.reference,
+            "kind": parsed.kind,
+            "policy": parsed.policy,
+            "action": parsed.action,
+            "record_status": parsed.record_status,
+            "enforced_at": timezone.localtime(parsed.enforced_at) if parsed.enforced_at else None,
+            "penalty_points": parsed.penalty_points,
+            **{
+                f"{kind}_ids": "\n".join(getattr(parsed, f"{kind}_ids"))
+                for kind in ("sku", "product", "order", "video")
+            },
+        }
+        filled = [name for name, value in values.items() if value not in (None, "")]
+        initial = {name: value for name, value in typed.items() if value not in (None, "")}
+        initial.update({name: values[name] for name in filled})
+        return initial, filled
+
+    def mark_from_notice(self, names: list[str]) -> None:
+        for name in names:
+            self.fields[name].widget.attrs["data-from-notice"] = "true"
+            self.fields[name].help_text = "From the notice: check it. " + (self.fields[name].help_text or "")
+
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
