@@ -25,4 +25,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-used-at-run-time-0123456789abc
 
 USER appdesk
 EXPOSE 8000
-CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread workers sized from the cores; meant to run behind the buffering proxy (deploy/nginx/, docker-compose.yml).
+CMD ["gunicorn", "core.wsgi", "-c", "deploy/gunicorn.conf.py"]

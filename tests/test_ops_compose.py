@@ -31,13 +31,33 @@ def test_the_stack_has_every_service(compose):
     assert "mailpit" in services["mailpit"]["image"]
 
 
-def test_web_runs_gunicorn_with_several_workers_and_a_healthcheck(compose):
+def load_gunicorn_conf(**env: str) -> dict:
+    namespace: dict = {}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        exec(compile((BASE_DIR / "deploy" / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return namespace
+
+
+def test_web_runs_gunicorn_gthread_sized_from_the_cores_behind_the_proxy(compose):
     web = compose["services"]["web"]
-    command = web["command"]
-    assert command[0] == "gunicorn"
-    assert "core.wsgi" in command
-    assert int(command[command.index("--workers") + 1]) >= 2
+    assert web["command"] == ["gunicorn", "core.wsgi", "-c", "deploy/gunicorn.conf.py"]
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    assert "ports" not in web, "only the proxy is published"
+    conf = load_gunicorn_conf()
+    cores = len(os.sched_getaffinity(0))
+    assert conf["worker_class"] == "gthread"
+    assert conf["workers"] == cores + 1 and conf["threads"] >= 2
+    assert conf["bind"] == "0.0.0.0:8000"
+    assert load_gunicorn_conf(WEB_WORKERS="7", WEB_THREADS="3")["workers"] == 7
+    assert 'CMD ["gunicorn", "core.wsgi", "-c", "deploy/gunicorn.conf.py"]' in (BASE_DIR / "Dockerfile").read_text()
 
 
 def test_one_beat_and_scalable_workers(compose):
