@@ -16,7 +16,7 @@ from django.conf import settings
 from core.uploads import body_limit
 from tests.live_servers import BASE_DIR, NGINX, gunicorn, nginx, nginx_render, nginx_test
 
-pytestmark = pytest.mark.skipif(NGINX is None, reason="needs Debian's nginx: apt-get install nginx-light")
+pytestmark = pytest.mark.skipif(NGINX is None, reason="needs Debian's nginx: apt-get install nginx")
 
 MB = 1024 * 1024
 TEMPLATE = (BASE_DIR / "deploy" / "nginx" / "appeal-desk.conf.template").read_text()
