@@ -336,7 +336,7 @@ def reason_words(content: AppealContent) -> int:
     the reason, and generic claims or insults do not."""
     text = f"{_clean(content.rule_explanation)}\n{_clean(content.explanation)}"
     text = HOSTILE.sub(" ", GENERIC.sub(" ", text))
-    return sum(1 for w in _words(text) if w.lower() not in COMMON_WORDS)
+    return sum(1 for w in TOKEN.findall(text) if w.lower().strip(".,;:!?") not in COMMON_WORDS)
 
 
 def check_rule(content: AppealContent) -> list[Finding]:

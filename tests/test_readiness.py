@@ -189,6 +189,11 @@ def test_an_outcome_is_specific_when_it_names_an_action_and_an_object(outcome, s
     assert readiness.outcome_is_specific(with_(desired_outcome=outcome)) is specific
 
 
+def test_an_id_or_a_number_is_part_of_the_reason():
+    content = with_(rule_explanation="The logo is ours: registration 6123456.", explanation="")
+    assert "no_rule_reason" not in assess(content, "listing_removal", EVIDENCE).codes
+
+
 def test_an_outcome_matching_an_id_of_the_case_names_its_object():
     content = with_(desired_outcome="Restore glowkitchen", ids={**GOOD.ids, "account": "glowkitchen"})
     assert readiness.outcome_is_specific(content)
