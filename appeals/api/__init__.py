@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from appeals.api import accounts, analytics, appeals, organization, tickets, violations
+from appeals.api import accounts, analytics, appeals, notices, organization, tickets, violations
 from appeals.api.base import BearerToken, install_error_handlers, throttles
 
 api = NinjaAPI(
@@ -22,6 +22,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", organization.router)
 api.add_router("/", accounts.router)
+api.add_router("/", notices.router)
 api.add_router("/", violations.router)
 api.add_router("/", tickets.router)
 api.add_router("/", appeals.router)
