@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "core.tenancy.CurrentOrganizationMiddleware",
     "core.mfa_policy.RequireTwoFactorMiddleware",
     "core.timezones.ViewerTimezoneMiddleware",
+    # Remembers who just wrote, so their next pages read from the primary, not the replica.
+    "core.db_router.RecentWritesMiddleware",
     # Last, so that a locked-out login never reaches the view.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,6 +119,28 @@ else:
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Optional read replica (PostgreSQL streaming replica): analytics, exports, the API's lists and the weekly
+# summaries may read from it (core/db_router.py). In tests it mirrors the default database's name, so the
+# replica's copy of the test database is read.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+DATABASE_REPLICA_ENABLED = env.bool("DATABASE_REPLICA_ENABLED", default=True)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+DATABASE_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_READ_YOUR_WRITES_SECONDS", default=10)
+# Behind PgBouncer in transaction mode a server connection changes hands between transactions: no cursor may
+# outlive one (server-side cursors) and no statement may be prepared on one connection and run on another.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="")
+if DATABASE_POOL_MODE == "transaction":
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
 # Covering indexes (Index(include=...), analytics) are PostgreSQL-only; on SQLite they are plain indexes, as intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 

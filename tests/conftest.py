@@ -21,6 +21,11 @@ def pytest_collection_modifyitems(config, items):
             "redis",
             "set REDIS_URL=redis://127.0.0.1:6379/0 (and DATABASE_URL for PostgreSQL)",
         ),
+        "replica": (
+            "DATABASE_REPLICA_URL",
+            "postgres",
+            "run .ci/pg-replica start, then set DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/test",
+        ),
     }
     for item in items:
         for marker, (variable, prefix, how) in needs.items():
@@ -44,6 +49,14 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if os.environ.get("CI_FAIL_ON_SKIP") == "1" and (skipped := _skipped_count(config)):
         terminalreporter.write_line(f"CI_FAIL_ON_SKIP=1: {skipped} test(s) skipped, so this run fails.", red=True)
+
+
+@pytest.fixture(autouse=True)
+def replica_only_where_asked(request):
+    """With DATABASE_REPLICA_URL set, only the tests marked `replica` read from the replica: the others write
+    and read at once, faster than any replica replays."""
+    if os.environ.get("DATABASE_REPLICA_URL") and not request.node.get_closest_marker("replica"):
+        request.getfixturevalue("settings").DATABASE_REPLICA_ENABLED = False
 
 
 @pytest.fixture

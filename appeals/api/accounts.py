@@ -5,10 +5,12 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from appeals.api.base import ERRORS, require_role
 from appeals.models import Account
 from appeals.services.accounts import account_create, account_update
+from core.db_router import reads_from_replica
 from core.models import Role
 from core.tenancy import get_scoped_or_404, scoped
 
@@ -51,6 +53,7 @@ class AccountFilters(Schema):
 
 
 @router.get("/accounts", response={200: list[AccountOut], **ERRORS}, summary="List accounts")
+@decorate_view(reads_from_replica)
 def accounts_list(request: HttpRequest, filters: Query[AccountFilters]):
     accounts = scoped(request, Account.objects.all()).order_by("name", "id")
     if filters.kind:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, Error, require_role
@@ -14,6 +15,7 @@ from appeals.services import StaleVersion
 from appeals.services import appeals as appeal_services
 from appeals.services import evidence as evidence_services
 from appeals.services import outcomes as outcome_services
+from core.db_router import reads_from_replica
 from core.models import Role
 from core.tenancy import get_scoped_or_404, scoped
 
@@ -172,6 +174,7 @@ def _cursor(value: str) -> int:
 
 
 @router.get("/appeals", response={200: AppealPage, **ERRORS}, summary="List appeals, newest first")
+@decorate_view(reads_from_replica)
 def appeals_list(request: HttpRequest, filters: Query[AppealFilters]):
     appeals = scoped(request, _appeals())
     if filters.violation_id is not None:

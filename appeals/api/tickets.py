@@ -6,11 +6,13 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, require_role
 from appeals.models import Account, Appeal, SupportChannel, SupportTicket, Violation
 from appeals.selectors.tickets import Sla, at_risk_threshold, with_sla
 from appeals.services.tickets import ticket_create, ticket_update
+from core.db_router import reads_from_replica
 from core.models import Role
 from core.tenancy import get_scoped_or_404, scoped
 
@@ -92,6 +94,7 @@ def _related(request: HttpRequest, model, pk: int | None, field: str):
 
 
 @router.get("/tickets", response={200: list[TicketOut], **ERRORS}, summary="List support tickets")
+@decorate_view(reads_from_replica)
 def tickets_list(request: HttpRequest, filters: Query[TicketFilters]):
     tickets = _annotated(request).order_by("-opened_at", "-pk")
     for name in ("account_id", "violation_id", "channel", "sla"):

@@ -7,6 +7,7 @@ from typing import Literal
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from appeals import imports
@@ -15,6 +16,7 @@ from appeals.models import Account, CaseStatus, Violation, ViolationItem, Violat
 from appeals.services import ServiceError
 from appeals.services import violations as violation_services
 from appeals.services.imports import import_layout
+from core.db_router import reads_from_replica
 from core.models import Membership, Role
 from core.tenancy import get_scoped_or_404, scoped
 
@@ -146,6 +148,7 @@ def _items(data: dict) -> dict[str, list[str]] | None:
 
 
 @router.get("/violations", response={200: ViolationPage, **ERRORS}, summary="List violations, newest first")
+@decorate_view(reads_from_replica)
 def violations_list(request: HttpRequest, filters: Query[ViolationFilters]):
     queryset = scoped(request, Violation.objects.all())
     for name, lookup in [

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from appeals import stats
 from appeals.models import Account, Appeal, Evidence, Violation, ViolationKind
+from core.db_router import read_alias
 from core.models import Membership, Organization, User
 
 DEFAULT_DAYS = 90
@@ -303,7 +304,8 @@ def _decided_facts(decided: QuerySet[Appeal], period: PeriodOf) -> DecidedFacts:
             f"COUNT(*) FILTER (WHERE status = %s) AS rev, COUNT(*) FILTER (WHERE status = %s) AS part "
             f"FROM ({inner_sql}) AS d GROUP BY GROUPING SETS ({sets})) AS f"
         )
-        with connection.cursor() as cursor:
+        # The same database the ORM reads from here (the replica when the dashboard may use it).
+        with connections[read_alias()].cursor() as cursor:
             cursor.execute(sql, [*outcomes, *params])
             rows = cursor.fetchall()
     else:
@@ -497,12 +499,14 @@ def _planner_settings() -> Iterator[None]:
     Runs in its own transaction when there is none; inside a caller's transaction the previous values are put
     back on the way out (one more query), so nothing leaks into the rest of the caller's work.
     """
+    alias = read_alias()
+    connection = connections[alias]
     if connection.vendor != "postgresql":
         yield
         return
     names = list(DASHBOARD_PG_SETTINGS)
     nested = connection.in_atomic_block
-    with transaction.atomic(savepoint=False):  # read-only: nothing to roll back to
+    with transaction.atomic(using=alias, savepoint=False):  # read-only: nothing to roll back to
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT "

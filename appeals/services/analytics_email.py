@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from appeals.models import Reminder
 from appeals.selectors.analytics import analytics_dashboard
+from core.db_router import replica_reads
 from core.emails import email_send
 from core.models import Membership, Organization, Role
 
@@ -40,7 +41,8 @@ def week_start(moment: datetime, tz) -> date:
 def weekly_summary_context(organization: Organization, week_from: date, *, now: datetime) -> dict[str, Any]:
     """Figures for the 7 days week_from..week_from+6 (organization's timezone) and overdue now."""
     week_to = week_from + timedelta(days=6)
-    data = analytics_dashboard(organization, week_from, week_to, None, now=now)
+    with replica_reads():
+        data = analytics_dashboard(organization, week_from, week_to, None, now=now)
     base = settings.SITE_URL
     query = f"date_from={week_from.isoformat()}&date_to={week_to.isoformat()}"
     return {

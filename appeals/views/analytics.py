@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from appeals import charts, stats
 from appeals.models import Appeal, Evidence, ViolationKind
 from appeals.selectors import analytics as selectors
 from core.csv_writer import csv_lines, csv_response
+from core.db_router import reads_from_replica
 from core.models import Role
 from core.tenancy import member_required
 
@@ -231,6 +233,7 @@ def kind_colour(kind: str) -> int:
 
 @require_GET
 @member_required(Role.MANAGER)
+@reads_from_replica
 def analytics_dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization  # type: ignore[attr-defined]
     choices = selectors.filter_choices(organization)
@@ -313,6 +316,7 @@ BASIS_TITLES = {
 
 @require_GET
 @member_required(Role.MANAGER)
+@reads_from_replica
 def analytics_appeals(request: HttpRequest) -> HttpResponse:
     """The appeals behind one dashboard number (same parameters as the dashboard, plus the band)."""
     organization = request.organization  # type: ignore[attr-defined]

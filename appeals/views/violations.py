@@ -23,6 +23,7 @@ from appeals.models import Account, NoticeAttachment, SavedView, Violation
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
+from core.db_router import read_alias_for
 from core.models import Role
 from core.tenancy import get_scoped_or_404, member_required
 
@@ -170,7 +171,9 @@ def violation_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required()
 def violation_export(request: HttpRequest) -> StreamingHttpResponse:
-    rows = _filtered(request).qs.prefetch_related("items").iterator(chunk_size=2000)
+    # Bound to a database now: the rows are read while the response streams, after this view has returned.
+    alias = read_alias_for(request)
+    rows = _filtered(request).qs.using(alias).prefetch_related("items").iterator(chunk_size=2000)
     response = StreamingHttpResponse(
         imports.export_lines(rows, timezone=request.organization.zoneinfo), content_type="text/csv; charset=utf-8"
     )

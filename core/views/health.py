@@ -1,4 +1,5 @@
-"""`GET /healthz`: is the database reachable, can tasks be enqueued? For load balancers and CI."""
+"""`GET /healthz`: is the database reachable, can tasks be enqueued? For load balancers and CI. With a read
+replica configured it also says whether the replica is usable and how far behind it is."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from core.db_router import replica_state
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "broker": "ok" if broker_ok() else "error",
     }
     healthy = all(value == "ok" for value in state.values())
+    replica = replica_state(fresh=True)
+    if replica.status != "off":
+        # Informative only: reads fall back to the primary while the replica is down or behind.
+        state["replica"] = replica.status
+        state["replica_lag_seconds"] = replica.lag_seconds
     return JsonResponse(state, status=200 if healthy else 503)
 
 
