@@ -79,8 +79,8 @@ def test_build_appeal_with_two_files_copy_and_submit(browser_page, org, member, 
     page.check()
     uncaptioned = score(page)
     assert uncaptioned > no_evidence
-    assert page.get_by_text("2 file(s) without a caption").is_visible()
-    assert page.get_by_text("The outcome is vague").is_visible()
+    assert page.locator(".findings").get_by_text("2 file(s) without a caption").is_visible()
+    assert page.locator(".findings").get_by_text("The outcome is vague").is_visible()
 
     # Fix the captions: the score rises.
     go_to_step(page, "4. Evidence", "Evidence")
