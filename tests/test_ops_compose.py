@@ -107,3 +107,22 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_app_reaches_postgres_through_pgbouncer_and_migrations_directly(compose):
+    services = compose["services"]
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert "@pgbouncer:6432/" in env["DATABASE_URL"] and env["DATABASE_POOL_MODE"] == "transaction"
+    for name in ("web", "worker"):
+        assert "pgbouncer" in services[name]["depends_on"]
+    migrate = services["migrate"]["environment"]
+    assert "@postgres:5432/" in migrate["DATABASE_URL"] and not migrate["DATABASE_POOL_MODE"]
+
+
+def test_optional_replica_profile(compose):
+    replica = compose["services"]["postgres-replica"]
+    assert replica["profiles"] == ["replica"] and replica["image"].startswith("postgres:16")
+    assert (BASE_DIR / "deploy" / "postgres" / "replica-entrypoint.sh").exists()
+    assert any("replication.sh" in v for v in compose["services"]["postgres"]["volumes"])
