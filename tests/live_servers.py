@@ -91,7 +91,8 @@ def gunicorn(var_dir: Path, *args: str, **env: str) -> Iterator[int]:
     log = var_dir / "gunicorn.log"
     var_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "gunicorn", "core.wsgi", "-c", "deploy/gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", *args]
+    # No control socket: parallel test runs would share $HOME/.gunicorn/gunicorn.ctl.
+    command += ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "--no-control-socket", *args]
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=BASE_DIR, env=app_env(var_dir, **env), stdout=out, stderr=out)
     try:
