@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.timezone import now
 
+from core.dates import weekday
 from core.emails import email_send
 from core.models import (
     ApiToken,
@@ -307,7 +308,7 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
 @transaction.atomic
 def closed_date_add(*, organization: Organization, date: date_type, note: str = "") -> ClosedDate:
     if ClosedDate.objects.filter(organization=organization, date=date).exists():
-        raise _service_error(f"{date:%Y-%m-%d} is already a closed date.", field="date")
+        raise _service_error(f"{weekday(date)} is already a closed date.", field="date")
     closed = ClosedDate.objects.create(organization=organization, date=date, note=note.strip())
     business_calendar_changed.send(sender=Organization, organization=organization, days=[date])
     return closed

@@ -219,6 +219,8 @@ USERSESSIONS_TRACK_ACTIVITY = True
 USERSESSIONS_SEEN_SECONDS = env.int("USERSESSIONS_SEEN_SECONDS", default=300)
 
 LANGUAGE_CODE = "en-us"
+# Display formats: one way to write a date everywhere (core/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True

@@ -22,7 +22,7 @@ def volume_rows(rows: list[dict]) -> SafeString:
     for row in rows:
         cells = "".join(f'<td class="num"><a href="{html.escape(url)}">{n}</a></td>' for n, url in row["cells"])
         out.append(
-            f'<tr><th scope="row">{date_format(row["period"], "j M Y")}</th>{cells}'
+            f'<tr><th scope="row">{date_format(row["period"], "M j, Y")}</th>{cells}'
             f'<td class="num"><a href="{html.escape(row["total_url"])}">{row["total"]}</a></td></tr>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or a number
@@ -36,7 +36,7 @@ def trend_rows(rows: list[dict]) -> SafeString:
         rate = row["rate"]
         shown = '<span class="too-few">Too few to judge</span>' if rate.too_few else html.escape(rate.percent)
         out.append(
-            f'<tr><th scope="row">{date_format(row["period"], "j M Y")}</th><td class="num">{rate.decided}</td>'
+            f'<tr><th scope="row">{date_format(row["period"], "M j, Y")}</th><td class="num">{rate.decided}</td>'
             f'<td class="num">{shown}</td><td>{html.escape(rate.interval_percent)}</td></tr>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or a number

@@ -188,7 +188,7 @@ def _volume_links(data: dict[str, Any]) -> None:
 
 
 def _period_label(day: date, granularity: str) -> str:
-    return day.strftime("%b %Y") if granularity == "month" else day.strftime("%d %b")
+    return date_format(day, "M Y" if granularity == "month" else "M j")
 
 
 def _charts(data: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from appeals.services import ServiceError, StaleVersion
 from appeals.services import appeals as appeal_services
 from appeals.services import checklists as checklist_services
 from appeals.services import evidence as evidence_services
+from core.dates import day
 from core.models import Role
 from core.tenancy import get_scoped_or_404, member_required, scoped
 
@@ -351,7 +352,8 @@ def appeal_submit(request: HttpRequest, appeal_pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Appeal marked as submitted. A decision is due by {appeal.due_at:%Y-%m-%d}; the text is now frozen.",
+                f"Appeal marked as submitted. A decision is due by {day(appeal.due_at, appeal.organization.zoneinfo)}; "
+                "the text is now frozen.",
             )
             url = reverse("appeals:case", kwargs={"violation_pk": appeal.violation_id})
             if request.htmx:

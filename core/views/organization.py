@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from appeals.services import ServiceError
 from core import services
 from core.calendar import CalendarError
+from core.dates import weekday
 from core.forms import ClosedDateForm, OrganizationSettingsForm, settings_initial
 from core.models import ClosedDate, Organization, Role
 from core.tenancy import get_scoped_or_404, member_required
@@ -85,7 +86,7 @@ def closed_date_add(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             closed_form.add_error(exc.field, exc.message)
         else:
-            messages.success(request, f"{closed.date:%a %d %b %Y} is now a closed date.")
+            messages.success(request, f"{weekday(closed.date)} is now a closed date.")
             return redirect("core:organization_settings")
     form = OrganizationSettingsForm(initial=settings_initial(organization))
     return _page(request, form, closed_form, status=400)
@@ -96,7 +97,7 @@ def closed_date_add(request: HttpRequest) -> HttpResponse:
 def closed_date_remove(request: HttpRequest, closed_date_pk: int) -> HttpResponse:
     closed = get_scoped_or_404(request, ClosedDate.objects.all(), pk=closed_date_pk)
     services.closed_date_remove(organization=request.organization, closed_date_id=closed.pk)  # type: ignore[attr-defined]
-    messages.success(request, f"{closed.date:%a %d %b %Y} is a normal day again.")
+    messages.success(request, f"{weekday(closed.date)} is a normal day again.")
     return redirect("core:organization_settings")
 
 
