@@ -141,8 +141,9 @@ def kernel_buffer_bytes() -> int:
     return receive + 2 * CHUNK
 
 
-def stream_gigabyte(port: int, path: str, folder: Path) -> dict:
-    """Send 1 GB with its Content-Length, a chunk at a time, until the server answers; watch the temp folder."""
+def stream_gigabyte(port: int, path: str, folder: Path, *, chunked: bool = False) -> dict:
+    """Send 1 GB (with its Content-Length, or chunked), a chunk at a time, until the server answers; watch the
+    temp folder meanwhile."""
     give_up_after = body_limit(path) + 64 * MB
     largest = [0]
     done = threading.Event()
@@ -162,12 +163,17 @@ def stream_gigabyte(port: int, path: str, folder: Path) -> dict:
     try:
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {MULTIPART}\r\n"
-            f"Content-Length: {GB}\r\nAuthorization: Bearer not-checked-before-the-cap\r\n"
+            + ("Transfer-Encoding: chunked\r\n" if chunked else f"Content-Length: {GB}\r\n")
+            + "Authorization: Bearer not-checked-before-the-cap\r\n"
             # With a CSRF cookie (any visitor has one from GET /login/) Django would parse the body for the token.
             f"Cookie: csrftoken={'a' * 32}\r\n\r\n"
         ).encode()
-        sock.sendall(head + PREAMBLE)
         chunk = b"\0" * CHUNK
+        if chunked:
+            sock.sendall(head + f"{len(PREAMBLE):x}\r\n".encode() + PREAMBLE + b"\r\n")
+            chunk = f"{CHUNK:x}\r\n".encode() + chunk + b"\r\n"
+        else:
+            sock.sendall(head + PREAMBLE)
         while sent < min(GB, give_up_after):
             readable, writable, _ = select.select([sock], [sock], [], 10)
             if readable:
@@ -214,4 +220,17 @@ def test_a_live_1_gb_upload_is_refused_at_once(tmp_path):
             # The client may have pushed up to the sockets' buffers before the answer came back.
             assert result["sent"] <= body_limit(path) + CHUNK + kernel_buffer_bytes(), result
             assert result["largest_temp_file"] <= body_limit(path), result
+            assert result["seconds"] < 1, result
+
+
+def test_a_live_chunked_1_gb_upload_is_never_read(tmp_path):
+    """Without a Content-Length Django reads no body at all: the request fails on its missing fields, at once."""
+    with gunicorn(tmp_path / "var", WEB_WORKERS="1") as port:
+        for path, refused in (("/login/", 403), ("/api/v1/appeals/1/evidence", 401)):
+            warm_up(port, path)
+            result = stream_gigabyte(port, path, tmp_path / "var" / "tmp", chunked=True)
+            print(f"1 GB chunked POST {path}: {result}")
+            assert result["status"] == refused, result
+            assert result["sent"] <= CHUNK + kernel_buffer_bytes(), result
+            assert result["largest_temp_file"] == 0, result
             assert result["seconds"] < 1, result
