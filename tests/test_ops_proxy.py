@@ -48,6 +48,9 @@ def test_compose_runs_the_official_nginx_with_the_template(compose):
     assert any(port.endswith(":80") for port in proxy["ports"])
     assert "static:/app/var/static" in compose["services"]["static"]["volumes"]
     assert "collectstatic" in compose["services"]["static"]["command"]
+    # Django believes X-Forwarded-For only from the stack's own networks; web is reachable only from them.
+    assert compose["services"]["web"]["environment"]["TRUSTED_PROXY_CIDRS"]
+    assert "ports" not in compose["services"]["web"]
     # Every ${NAME} of the template has a value in the service's environment.
     assert set(re.findall(r"\$\{([A-Z_]+)\}", TEMPLATE)) <= set(proxy["environment"])
 
