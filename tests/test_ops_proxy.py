@@ -67,6 +67,46 @@ def test_the_proxy_caps_match_the_apps(compose):
         assert body_limit(path) == nginx_bytes(values["IMPORT_BODY_LIMIT"])
 
 
+def nginx_cap_for(path: str, values: dict[str, str]) -> int:
+    """The client_max_body_size nginx applies to `path`: an `=` location, else the first matching `~` one, else
+    the server's (the prefix locations of the template set none)."""
+    blocks = re.findall(r"location (=|~) (\S+) \{(.*?)\n    \}", TEMPLATE, flags=re.S)
+    exact = [(arg, body) for kind, arg, body in blocks if kind == "=" and arg == path]
+    regex = [(arg, body) for kind, arg, body in blocks if kind == "~" and re.search(arg, path)]
+    for _, body in exact or regex[:1]:
+        size = re.search(r"client_max_body_size \$\{([A-Z_]+)\};", body)
+        if size:
+            return nginx_bytes(values[size.group(1)])
+    return nginx_bytes(values["BODY_LIMIT"])
+
+
+def sample_paths() -> list[str]:
+    """One path for every route of the app, with sample values for its parameters."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix: str):
+        for entry in patterns:
+            text = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, text)
+            elif isinstance(entry, URLPattern) and not text.startswith(("^", "admin/")):
+                yield "/" + re.sub(r"<(?:int:)?\w+>", "12", re.sub(r"<(?:str|slug|path):\w+>", "x1", text))
+
+    return sorted(set(walk(get_resolver().url_patterns, "")))
+
+
+def test_every_route_gets_the_same_cap_from_nginx_as_from_the_app():
+    values = nginx_render.compose_environment()
+    paths = sample_paths()
+    assert "/api/v1/appeals/12/evidence" in paths and "/violations/import/" in paths
+    mismatches = [
+        f"{path}: app {body_limit(path)}, nginx {nginx_cap_for(path, values)}"
+        for path in paths
+        if body_limit(path) != nginx_cap_for(path, values)
+    ]
+    assert not mismatches, "Add a location to deploy/nginx/appeal-desk.conf.template:\n" + "\n".join(mismatches)
+
+
 def test_the_template_buffers_times_out_and_passes_the_client_address():
     for directive in (
         "proxy_request_buffering on;",
