@@ -20,7 +20,7 @@ def list_query(querystring: str) -> str:
 
 class SavedViewForm(forms.Form):
     name = forms.CharField(
-        label="Name this view",
+        label="Save these filters as a view named",
         strip=True,
         error_messages={"required": "Give the view a name."},
         # Length and duplicates are checked by services.saved_views with messages of their own (no maxlength:
