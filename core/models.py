@@ -245,3 +245,55 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Security events cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Security events cannot be deleted.")
+
+
+class SecurityEvent(models.Model):
+    """One sign-in, failure, lock-out or change to a person's credentials. Append-only: no update or delete path."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+        LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+        PASSWORD_CHANGED = "password_changed", "Changed the password"
+        PASSWORD_RESET = "password_reset", "Reset the password by email"
+        TWO_FACTOR_ADDED = "two_factor_added", "Added a second factor"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "Removed a second factor"
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "Made new recovery codes"
+        TOKEN_CREATED = "token_created", "Created an API token"
+        TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+
+    # SET_NULL keeps the record when an account is deleted; `email` says whose it was.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    email = models.EmailField()
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Owners' security page: the latest events of the organization's members.
+            models.Index(fields=["user", "-created_at"], name="security_event_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("Security events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Security events cannot be deleted.")

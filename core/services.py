@@ -218,9 +218,10 @@ def membership_remove(*, organization: Organization, membership_id: int) -> None
             f"{membership.user.display_name} is the only owner and cannot be removed. Make someone else an owner first."
         )
     # Their API tokens act with the membership's role: a removed member's scripts stop at once.
-    ApiToken.objects.filter(user_id=membership.user_id, organization=organization, revoked_at=None).update(
-        revoked_at=now()
-    )
+    from core.tokens import api_token_revoke
+
+    for token in ApiToken.objects.filter(user_id=membership.user_id, organization=organization, revoked_at=None):
+        api_token_revoke(token=token)
     membership.delete()
 
 

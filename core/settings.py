@@ -209,6 +209,8 @@ MFA_ADAPTER = "core.auth_adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Appeal Desk"
+# A code from the previous or next 30-second step is accepted too (clock drift, a code typed at the turn).
+MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 # Recovery codes are shown (and downloadable) once, right after they are made.
 MFA_RECOVERY_CODES_SHOW_ONCE = True
@@ -269,6 +271,19 @@ IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=50 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
+
+# Forwarded notices (appeals.services.inbound): each organization's private address is
+# notices-<token>@INBOUND_MAIL_DOMAIN; point the domain's MX at Postmark or Mailgun inbound, whose webhooks post to
+# /inbound/postmark/ and /inbound/mailgun/. A mail over INBOUND_MAIL_MAX_BYTES is refused whole (it cannot exceed
+# DATA_UPLOAD_MAX_MEMORY_SIZE, which bounds Postmark's JSON body).
+INBOUND_MAIL_DOMAIN = env.str("INBOUND_MAIL_DOMAIN", default="inbound.appealdesk.local")
+INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=5 * 1024 * 1024)
+ANYMAIL = {
+    # Postmark: the inbound webhook URL carries basic auth, https://user:password@host/inbound/postmark/.
+    "WEBHOOK_SECRET": env.str("INBOUND_WEBHOOK_SECRET", default=""),
+    # Mailgun: the HTTP webhook signing key of the sending domain (signature of each post).
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+}
 
 # Email: SMTP in production (EMAIL_URL=smtp://user:pass@host:587), a file outbox by default.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Appeal Desk <no-reply@appealdesk.local>")
@@ -338,6 +353,11 @@ REMINDER_RETRY_MAX_SECONDS = env.int("REMINDER_RETRY_MAX_SECONDS", default=600)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=12)
 # Reminders (and digests) per published task: one task per row made publishing most of a morning sweep.
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+# Destinations (Slack, Teams, webhooks): timeouts, when a failing endpoint is switched off, and whether plain
+# http to a loopback address is allowed (development and tests only; production is https to public addresses).
+DESTINATION_TIMEOUT_SECONDS = env.int("DESTINATION_TIMEOUT_SECONDS", default=5)
+DESTINATION_DISABLE_AFTER = env.int("DESTINATION_DISABLE_AFTER", default=15)
+DESTINATIONS_ALLOW_LOOPBACK = env.bool("DESTINATIONS_ALLOW_LOOPBACK", default=DEBUG or TESTING)
 CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "appeals.tasks.reminders_sweep", "schedule": REMINDER_SWEEP_SECONDS},
     "weekly-summary": {"task": "appeals.tasks.weekly_summaries_send", "schedule": 3600},

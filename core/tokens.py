@@ -7,7 +7,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import ApiToken, Membership, Organization, User, hash_secret
+from core.models import ApiToken, Membership, Organization, SecurityEvent, User, hash_secret
 
 TOKEN_PREFIX = "ad_"
 
@@ -28,6 +28,7 @@ def api_token_create(*, user: User, organization: Organization, name: str) -> tu
     token = ApiToken.objects.create(
         user=user, organization=organization, name=name[:80], prefix=raw[:10], key_hash=hash_secret(raw)
     )
+    _recorded(token, SecurityEvent.Kind.TOKEN_CREATED)
     return token, raw
 
 
@@ -35,7 +36,14 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        _recorded(token, SecurityEvent.Kind.TOKEN_REVOKED)
     return token
+
+
+def _recorded(token: ApiToken, kind: str) -> None:
+    from core.security import security_event_record
+
+    security_event_record(user=token.user, kind=kind, detail=f"{token.name} ({token.prefix}…) in {token.organization}")
 
 
 def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:

@@ -10,7 +10,7 @@ from django.urls import path
 from appeals.services import ServiceError
 from core.forms import TwoFactorPolicyForm
 from core.models import Role
-from core.security import members_security, organization_two_factor_set
+from core.security import members_security, organization_two_factor_set, security_events_for_organization
 from core.tenancy import member_required
 
 
@@ -30,7 +30,11 @@ def security(request: HttpRequest) -> HttpResponse:
                 request, "Two-factor authentication is now required." if required else "Two-factor is now optional."
             )
             return redirect("core:security")
-    context = {"form": form, "members": members_security(organization)}
+    context = {
+        "form": form,
+        "members": members_security(organization),
+        "events": security_events_for_organization(organization),
+    }
     return render(request, "core/security.html", context, status=400 if form.errors else 200)
 
 
