@@ -45,7 +45,7 @@ run: install
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 	@echo "Appeal Desk on http://$(HOST):$(PORT)/ (emails go to $${APPEAL_DESK_VAR_DIR:-var}/outbox; Ctrl-C stops)"
 	PATH="$(abspath $(VENV))/bin:$$PATH" APPEAL_DESK_HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
-		$(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+		OWN_ERROR_PAGES=$${OWN_ERROR_PAGES:-true} $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
 
 ## test: install the test dependencies, run every test (live-service tests need DATABASE_URL / REDIS_URL)
 test: install-test

@@ -83,6 +83,12 @@ if DEBUG and OWN_ERROR_PAGES:
     MIDDLEWARE.append("core.error_pages.OwnErrorPagesMiddleware")
 # The landing page shows the demo login once load_demo has created it (development only by default).
 SHOW_DEMO_LOGIN = env.bool("SHOW_DEMO_LOGIN", default=DEBUG)
+# `make run` keeps DEBUG on (runserver's static files and reloading) but shows the app's own error pages.
+OWN_ERROR_PAGES = env.bool("OWN_ERROR_PAGES", default=False)
+if DEBUG and OWN_ERROR_PAGES:
+    MIDDLEWARE.append("core.error_pages.OwnErrorPagesMiddleware")
+# The landing page shows the demo login once load_demo has created it (development only by default).
+SHOW_DEMO_LOGIN = env.bool("SHOW_DEMO_LOGIN", default=DEBUG)
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"

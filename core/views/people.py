@@ -15,6 +15,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from core import services
+from core.demo import demo_login
 from core.forms import OrganizationCreateForm, ProfileForm
 from core.tenancy import switch_organization
 
@@ -22,7 +23,7 @@ from core.tenancy import switch_organization
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("appeals:inbox")
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"demo_login": demo_login()})
 
 
 @login_required

@@ -29,11 +29,9 @@ from appeals.models import (
 )
 from appeals.services.appeals import appeal_readiness
 from appeals.services.status import violation_refresh_status
+from core.demo import DEMO_EMAIL, DEMO_PASSWORD
 from core.models import Membership, Organization, Role, User
 from core.services import organization_create
-
-DEMO_EMAIL = "demo@appealdesk.local"
-DEMO_PASSWORD = "appeal-desk-demo"
 
 PEOPLE = [
     (DEMO_EMAIL, "Dana Demo", Role.OWNER),
