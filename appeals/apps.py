@@ -6,5 +6,7 @@ class AppealsConfig(AppConfig):
     verbose_name = "Appeals"
 
     def ready(self) -> None:
-        from appeals import signals  # noqa: F401  (connects the evidence summary receivers)
-        from appeals import tasks  # noqa: F401  (registers the tasks that services publish by name)
+        from appeals import (
+            signals,  # noqa: F401  (connects the evidence summary receivers)
+            tasks,  # noqa: F401  (registers the tasks that services publish by name)
+        )

@@ -665,6 +665,8 @@ class Reminder(models.Model):
     # Who holds the claim: the sweep's key (its claim time) until a task takes the row over, then that task's
     # delivery (its Celery task id), which a redelivery of the same task presents to take it over at once.
     claim_key = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # Sent in the recipient's daily digest rather than on its own (their preference for this kind, or their mode).
+    digest = models.BooleanField(default=False, db_default=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -848,3 +850,16 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.filename}"
+
+
+# In their own modules: forwarded notices, inbound addresses and notices to review (issue 19); destinations,
+# deliveries and reminder preferences (issue 20).
+from appeals.inbound_models import InboundAddress, NoticeIntake, NoticeIntakeImage  # noqa: E402, F401
+from appeals.notify_models import (  # noqa: E402, F401
+    CaseMute,
+    Delivery,
+    DeliveryAttempt,
+    Destination,
+    EventType,
+    ReminderPreference,
+)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from appeals.services import reminders
+from appeals.services.destinations import deliver as destinations
 
 # A database error after the claim (connection cut, failover): retry soon under the same task id, which
 # holds the claim, so the retry takes its rows over at once instead of waiting out the lease.
@@ -54,6 +55,18 @@ def reminders_send_batch(self, reminder_ids: list[int], digest_user_ids: list[in
     if result.retry_reminders or result.retry_users:
         # Only the rows that failed, released with their backoff; no claim needed to take them again.
         raise self.retry(args=(result.retry_reminders, result.retry_users, None), countdown=result.retry_in)
+    return dict(result.outcomes)
+
+
+@shared_task(name="appeals.tasks.deliveries_send_batch", bind=True, max_retries=None, ignore_result=True)
+def deliveries_send_batch(self, delivery_ids: list[int], claim: str | None = None) -> dict:
+    """Events to Slack, Teams and webhooks; keyed like reminders_send_batch by self.request.id."""
+    try:
+        result = destinations.deliveries_deliver_batch(delivery_ids=delivery_ids, token=claim, delivery=self.request.id)
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(countdown=DB_RETRY_SECONDS, exc=exc) from exc
+    if result.retry:
+        raise self.retry(args=(result.retry, None), countdown=result.retry_in)
     return dict(result.outcomes)
 
 

@@ -3,6 +3,7 @@ from appeals.views import (
     analytics,
     builder,
     deadlines,
+    destinations,
     imports,
     notices,
     outcomes,
@@ -23,6 +24,7 @@ urlpatterns = [
     *builder.urlpatterns,
     *outcomes.urlpatterns,
     *deadlines.urlpatterns,
+    *destinations.urlpatterns,
     *tickets.urlpatterns,
     *analytics.urlpatterns,
 ]

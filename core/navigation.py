@@ -29,6 +29,7 @@ _ENTRIES = (
     ("Channel guide", "appeals:channel_guide", ("channel_",), None),
     ("Templates", "appeals:appeal_templates", ("=appeal_templates", "=checklists"), None),
     ("Analytics", "appeals:analytics", ("analytics",), "can_manage"),
+    ("Destinations", "appeals:destination_list", ("destination_", "=notify_overview"), "can_manage"),
     ("Settings", "core:organization_settings", ("=organization_settings", "=members"), "is_owner"),
 )
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from appeals.api import accounts, analytics, appeals, notices, organization, tickets, violations
 from appeals.api.base import BearerToken, install_error_handlers, throttles
+from appeals.api.webhooks import WebhookDocumentedAPI
 
-api = NinjaAPI(
+api = WebhookDocumentedAPI(
     title="Appeal Desk API",
     version="1",
     description=(

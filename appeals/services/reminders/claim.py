@@ -12,9 +12,12 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from appeals.models import Reminder
-from core.models import User
 
 log = logging.getLogger(__name__)
+
+# Recording a send right after the server accepted it: tries, and the pause between them (~2 s in all).
+RECORD_ATTEMPTS = 5
+RECORD_PAUSE_SECONDS = 0.5
 
 
 class ReminderRetry(Exception):
@@ -38,12 +41,12 @@ def _claimable(now: datetime) -> Q:
     return Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _lease())
 
 
-def _by_delivery(rows: Iterable[tuple[int, int, str]]) -> tuple[list[int], list[int]]:
-    """(reminder id, recipient id, email mode) rows → (ids sent one by one, users who get a digest)."""
+def _by_delivery(rows: Iterable[tuple[int, int, bool]]) -> tuple[list[int], list[int]]:
+    """(reminder id, recipient id, digest) rows → (ids sent one by one, users who get a digest)."""
     singles: list[int] = []
     digests: set[int] = set()
-    for reminder_id, user_id, mode in rows:
-        if mode == User.EmailMode.DIGEST:
+    for reminder_id, user_id, digest in rows:
+        if digest:
             digests.add(user_id)
         else:
             singles.append(reminder_id)
@@ -56,7 +59,7 @@ def reminders_due_for_sending(now: datetime) -> tuple[list[int], list[int]]:
         # Index reminder_pending_send_after.
         Reminder.objects.filter(status=Reminder.Status.PENDING, send_after__lte=now)
         .filter(_claimable(now))
-        .values_list("id", "recipient_id", "recipient__email_mode")
+        .values_list("id", "recipient_id", "digest")
         .order_by("send_after", "id")
     )
     return _by_delivery(rows)
@@ -86,7 +89,7 @@ def reminders_claim_due(now: datetime) -> tuple[list[int], list[int]]:
             return [], []
         rows = list(
             due.filter(claimed_at=now, claim_key=key)
-            .values_list("id", "recipient_id", "recipient__email_mode")
+            .values_list("id", "recipient_id", "digest")
             .order_by("send_after", "id")
         )
     return _by_delivery(rows)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from appeals.models import Reminder, TimelineVerb
 from appeals.services import ServiceError
 from appeals.services.reminders.claim import (
+    RECORD_ATTEMPTS,
+    RECORD_PAUSE_SECONDS,
     ReminderRetry,
     _claimable_or_handed_over,
     _fail,
@@ -28,10 +30,7 @@ from appeals.services.reminders.rules import overtaken_by, still_due
 from appeals.services.reminders.sweep import DIGEST_TASK, SEND_TASK, enqueue_safely
 from appeals.services.timeline import timeline_record
 from core.calendar import BusinessCalendar
-from core.models import Organization, User
-
-RECORD_ATTEMPTS = 5
-RECORD_PAUSE_SECONDS = 0.5
+from core.models import Organization
 
 
 def _record_sent(reminders: list[Reminder], now: datetime, key: str) -> list[Reminder]:
@@ -166,7 +165,7 @@ def digest_deliver(
     now = now or timezone.now()
     key = delivery or new_delivery()
     ids = list(
-        Reminder.objects.filter(recipient_id=user_id, status=Reminder.Status.PENDING, send_after__lte=now)
+        Reminder.objects.filter(recipient_id=user_id, digest=True, status=Reminder.Status.PENDING, send_after__lte=now)
         .filter(_claimable_or_handed_over(now, token, key))
         .values_list("id", flat=True)
     )
@@ -245,9 +244,7 @@ def reminder_retry(*, reminder_id: int, organization: Organization) -> Reminder:
     r.save(update_fields=["status", "attempts", "claimed_at", "claim_key", "send_after"])
 
     def _enqueue() -> None:
-        task, arg = (
-            (DIGEST_TASK, r.recipient_id) if r.recipient.email_mode == User.EmailMode.DIGEST else (SEND_TASK, r.pk)
-        )
+        task, arg = (DIGEST_TASK, r.recipient_id) if r.digest else (SEND_TASK, r.pk)
         enqueue_safely(task, arg)
 
     transaction.on_commit(_enqueue)

@@ -38,3 +38,27 @@ def calendar_token_rotate(*, user: User) -> str:
     user.calendar_token = new_secret()
     user.save(update_fields=["calendar_token"])
     return user.calendar_token
+
+
+def reminder_preferences_set(*, user: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Per reminder kind: (by email, in the daily digest). Applies to reminders made from now on."""
+    from appeals.models import Reminder, ReminderPreference
+
+    for kind, (email, digest) in choices.items():
+        if kind not in Reminder.Kind.values:
+            raise ServiceError(f"Unknown reminder: {kind}.")
+        ReminderPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": email, "digest": digest})
+
+
+def case_mute(*, user: User, violation_id: int, muted: bool) -> bool:
+    """Stop (or restart) this person's reminders about one case; pending ones are skipped when their turn comes."""
+    from appeals.models import CaseMute, Reminder
+
+    if muted:
+        CaseMute.objects.get_or_create(user=user, violation_id=violation_id)
+        Reminder.objects.filter(recipient=user, violation_id=violation_id, status=Reminder.Status.PENDING).update(
+            status=Reminder.Status.SKIPPED, last_error="The recipient muted this case."
+        )
+    else:
+        CaseMute.objects.filter(user=user, violation_id=violation_id).delete()
+    return muted

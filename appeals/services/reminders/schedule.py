@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
-from appeals.models import AccountSubscription, Reminder, SupportTicket, Violation, Watch
+from appeals.models import (
+    AccountSubscription,
+    CaseMute,
+    Reminder,
+    ReminderPreference,
+    SupportTicket,
+    Violation,
+    Watch,
+)
 from appeals.services.reminders.rules import _Calendars, _Due
 from core.calendar import BusinessCalendar, _aware
 from core.models import Membership, Role, User
@@ -123,6 +131,7 @@ _COLUMNS = (
     "attempts",
     "last_error",
     "created_at",
+    "digest",
 )
 
 
@@ -152,12 +161,20 @@ def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
         )
     }
     done = _already_recorded(dues)
+    choices = _preferences(users_by_id.keys())
+    muted = _mutes(users_by_id.keys(), {d.violation_id for d in dues if d.violation_id})
     rows: list[tuple] = []
     for d in dues:
         for user_id in sorted(recipients.get(d.recipients_of, ())):
             user = users_by_id.get(user_id)
             if user is None or (d.kind, d.subject_key, user_id, d.deadline) in done:
                 continue
+            if (user_id, d.violation_id) in muted:
+                continue
+            by_email, digest = choices.get((user_id, d.kind), (True, user.email_mode == User.EmailMode.DIGEST))
+            if not by_email:
+                continue
+            user = user._replace(email_mode=User.EmailMode.DIGEST if digest else User.EmailMode.IMMEDIATE)
             send_after = send_after_for(
                 user=user, calendar=cals.get(d.organization_id, user.timezone), deadline=d.deadline, now=now
             )
@@ -178,9 +195,30 @@ def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
                     0,
                     "",
                     now,
+                    digest,
                 )
             )
     return rows
+
+
+def _preferences(user_ids) -> dict[tuple[int, str], tuple[bool, bool]]:
+    """(user, kind) → (by email, in the digest) for the kinds people chose differently from their default."""
+    return {
+        (user_id, kind): (email, digest)
+        for user_id, kind, email, digest in ReminderPreference.objects.filter(user_id__any=list(user_ids)).values_list(
+            "user_id", "kind", "email", "digest"
+        )
+    }
+
+
+def _mutes(user_ids, violation_ids: set[int]) -> set[tuple[int, int]]:
+    if not violation_ids:
+        return set()
+    return set(
+        CaseMute.objects.filter(user_id__any=list(user_ids), violation_id__any=list(violation_ids)).values_list(
+            "user_id", "violation_id"
+        )
+    )
 
 
 def _insert(rows: list[tuple]) -> int:

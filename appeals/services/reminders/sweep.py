@@ -17,7 +17,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from appeals.models import Reminder
+from appeals.models import Delivery, Reminder
+from appeals.services.destinations.deliver import deliveries_claim_due
+from appeals.services.destinations.events import DELIVERY_TASK, events_for_reminders, weekly_summary_events
 from appeals.services.reminders.claim import reminders_claim_due, reminders_due_for_sending, sweep_key
 from appeals.services.reminders.rules import RULES, _Calendars
 from appeals.services.reminders.schedule import _insert, _rows
@@ -80,14 +82,40 @@ def reminders_sweep(*, now: datetime | None = None, enqueue: bool = True) -> dic
     cals = _Calendars()
     dues = [d for rule in RULES for d in rule(now, cals)]
     rows = _rows(dues, now, cals)
+    deliveries: list[int] = []
     with transaction.atomic():
         _insert(rows)
+        events = events_for_reminders(dues, now) + weekly_summary_events(now)
         if enqueue:
             singles, digest_users = reminders_claim_due(now)
-            transaction.on_commit(lambda: reminders_publish(singles, digest_users, now))
+            deliveries = deliveries_claim_due(now)
+            transaction.on_commit(lambda: _publish_all(singles, digest_users, deliveries, now))
         else:
             singles, digest_users = reminders_due_for_sending(now)
-    return {"deadlines": len(dues), "new_rows": len(rows), "to_send": len(singles), "digests": len(digest_users)}
+    return {
+        "deadlines": len(dues),
+        "new_rows": len(rows),
+        "to_send": len(singles),
+        "digests": len(digest_users),
+        "events": events,
+        "deliveries": len(deliveries),
+    }
+
+
+def _publish_all(singles: list[int], digest_users: list[int], deliveries: list[int], now: datetime) -> int:
+    return reminders_publish(singles, digest_users, now) + _deliveries_publish(deliveries, now)
+
+
+def _deliveries_publish(ids: list[int], now: datetime) -> int:
+    """Like reminders_publish: one task per batch; when the broker is down the claims are released at once."""
+    claim = sweep_key(now)
+    batches = _chunks(ids, max(1, settings.REMINDER_BATCH_SIZE))
+    for n, batch in enumerate(batches):
+        if not enqueue_safely(DELIVERY_TASK, batch, claim):
+            rest = [i for chunk in batches[n:] for i in chunk]
+            Delivery.objects.filter(pk__in=rest, claimed_at=now, claim_key=claim).update(claimed_at=None, claim_key="")
+            return n
+    return len(batches)
 
 
 def reminders_sweep_soon() -> bool:
