@@ -239,3 +239,13 @@ def test_one_business_day_is_singular(manager_client, shop, org):
     A.objects.update(decision_business_days=1)
     html = manager_client.get(URL).content.decode()
     assert "business day (median)" in html and "1 business days" not in html
+
+
+def test_dates_near_the_end_of_the_calendar_are_a_field_error(manager_client):
+    """Issue 18, finding 6: 9999-12-30..9999-12-31 overflowed the periods (a 500)."""
+    for query in ("date_from=9999-12-30&date_to=9999-12-31", "date_from=0001-01-01&date_to=0001-01-02"):
+        response = manager_client.get(f"{URL}?{query}")
+        assert response.status_code == 200
+        assert "between the years 2000 and 2100" in response.content.decode()
+        assert manager_client.get(f"{URL}?{query}&format=csv").status_code == 200
+        assert manager_client.get(f"{URL}appeals/?{query}").status_code == 200

@@ -48,3 +48,22 @@ def test_summary_needs_a_manager_and_valid_dates(client, member, manager, org):
     bad = client.get("/api/v1/analytics/summary", {"from": "2026-11-20", "to": "2026-11-01"}, **headers(manager, org))
     assert bad.status_code == 400 and bad.json()["field"] == "from"
     assert client.get("/api/v1/analytics/summary", {"round": "third"}, **headers(manager, org)).status_code == 400
+
+
+def test_summary_of_a_kind_with_no_decided_appeal_is_zero_not_an_error(client, manager, org, shop):
+    """Issue 18, finding 6: within_review_window is an int; with nothing decided it is 0, not a 500."""
+    ViolationFactory(account=shop)
+    response = client.get("/api/v1/analytics/summary", {"kind": "other"}, **headers(manager, org))
+    assert response.status_code == 200, response.content
+    assert response.json()["time_to_decision"]["within_review_window"] == 0
+
+
+def test_summary_dates_outside_2000_to_2100_are_a_field_error(client, manager, org):
+    for params, field in (
+        ({"from": "9999-12-30", "to": "9999-12-31"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+    ):
+        response = client.get("/api/v1/analytics/summary", params, **headers(manager, org))
+        assert response.status_code == 400, (params, response.content)
+        assert response.json()["field"] == field

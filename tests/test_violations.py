@@ -355,6 +355,15 @@ def test_list_paginates_25_per_page(org, shop, member_client):
     assert member_client.get("/violations/?page=zzz").status_code == 200
 
 
+def test_a_page_past_any_database_offset_is_an_empty_page(org, shop, member_client):
+    """Issue 18, finding 6: ?page=99999999999999999999 overflowed the OFFSET (a 500 on PostgreSQL)."""
+    _many(org, shop, 3)
+    for page in ("99999999999999999999", "-99999999999999999999", "1000001"):
+        response = member_client.get(f"/violations/?page={page}")
+        assert response.status_code == 200
+        assert response.context["page"].rows == [] or page.startswith("-")
+
+
 def test_search_by_sku_prefix_and_exact(org, shop, member_client, other_org):
     target = ViolationFactory(account=shop, reference="A1")
     ViolationItem.objects.create(violation=target, organization=org, kind="sku", value="SKU-778899")

@@ -5,7 +5,7 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from appeals.api.base import ERRORS, ApiProblem, require_role
+from appeals.api.base import ERRORS, ApiDate, ApiProblem, require_role
 from appeals.selectors.analytics import AnalyticsFilters, analytics_summary
 from core.models import Role
 
@@ -89,8 +89,8 @@ class Summary(Schema):
 
 
 class SummaryQuery(Schema):
-    date_from: date | None = Field(None, alias="from", description="First local day (default: 90 days ago)")
-    date_to: date | None = Field(None, alias="to", description="Last local day, inclusive (default: today)")
+    date_from: ApiDate | None = Field(None, alias="from", description="First local day (default: 90 days ago)")
+    date_to: ApiDate | None = Field(None, alias="to", description="Last local day, inclusive (default: today)")
     account: int | None = None
     kind: str | None = Field(None, max_length=32)
     policy: str | None = Field(None, max_length=255)

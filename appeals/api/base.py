@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -35,6 +35,16 @@ def _sane_datetime(value: datetime) -> datetime:
 
 # Every datetime the API accepts: with an offset, in a sane range, stored in UTC.
 ApiDateTime = Annotated[datetime, AfterValidator(_sane_datetime)]
+
+
+def _sane_date(value: date) -> date:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("Dates must fall between the years 2000 and 2100.")
+    return value
+
+
+# Every calendar day the API accepts: a day near 9999-12-31 would overflow the ranges built from it.
+ApiDate = Annotated[date, AfterValidator(_sane_date)]
 
 
 class FieldError(Schema):

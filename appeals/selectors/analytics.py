@@ -745,7 +745,7 @@ def analytics_summary(
             "median_business_days": ttd["median"],
             "p90_business_days": ttd["p90"],
             "review_business_days": ttd["window"],
-            "within_review_window": ttd["within_window"],
+            "within_review_window": ttd["within_window"] or 0,
             "within_review_window_share": None if not ttd["count"] else round(ttd["within_window"] / ttd["count"], 4),
         },
         "overdue_now": {

@@ -27,9 +27,19 @@ MAX_RANGE_DAYS = 5 * 366
 PER_PAGE = 50
 
 
+def _sane_year(value: date) -> None:
+    # A day near 9999-12-31 overflows the periods built from it.
+    if not 2000 <= value.year <= 2100:
+        raise forms.ValidationError("Choose a date between the years 2000 and 2100.")
+
+
 class AnalyticsFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From", required=False, validators=[_sane_year], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, validators=[_sane_year], widget=forms.DateInput(attrs={"type": "date"})
+    )
     account = forms.ChoiceField(label="Account", required=False)
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any kind"), *ViolationKind.choices])
     policy = forms.CharField(label="Policy cited", required=False, max_length=255)
@@ -47,6 +57,8 @@ class AnalyticsFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.errors.keys() & {"date_from", "date_to"}:
+            return data
         default_from, default_to = selectors.default_range(self.organization)
         date_to = data.get("date_to") or default_to
         date_from = data.get("date_from") or (date_to - timedelta(days=selectors.DEFAULT_DAYS - 1))
