@@ -216,6 +216,7 @@ def test_about_keeps_three_significant_digits(n, shown):
 def test_result_count_labels():
     assert selectors.ResultCount(1234, exact=True).label == "1,234"
     assert selectors.ResultCount(12_345, exact=False).label == "about 12,300"
+    assert selectors.ResultCount(10_000, exact=False, at_least=True).label == "more than 10,000"
 
 
 def test_list_says_how_many_match(org, shop, member_client):
@@ -235,8 +236,10 @@ def test_above_the_limit_the_count_is_the_planners_estimate(org, shop, monkeypat
     monkeypatch.setattr(selectors, "EXACT_COUNT_LIMIT", 5)
     count = selectors.result_count(Violation.objects.filter(organization=org))
     if connection.vendor == "postgresql":
-        # An estimate, never below what the bounded count already saw (6 = limit + 1).
-        assert not count.exact and count.value >= 6 and count.label.startswith("about ")
+        # The planner's estimate when it is above the limit, else "more than" the limit: never a figure below
+        # what the bounded count already saw (6 = limit + 1).
+        assert not count.exact
+        assert count.label == "more than 5" if count.at_least else count.label.startswith("about ")
     else:
         assert count.exact and count.value == 8
     monkeypatch.setattr(selectors, "EXACT_COUNT_LIMIT", 10)

@@ -244,11 +244,14 @@ def page_of(queryset: QuerySet[Violation], *, number: int, per_page: int = 25) -
 class ResultCount:
     value: int
     exact: bool
+    at_least: bool = False  # more than `value`, and the planner's estimate said no more than that
 
     @property
     def label(self) -> str:
         if self.exact:
             return f"{self.value:,}"
+        if self.at_least:
+            return f"more than {self.value:,}"
         return f"about {about(self.value):,}"
 
 
@@ -272,8 +275,11 @@ def result_count(queryset: QuerySet) -> ResultCount:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    # The estimate can be far off for a narrow filter; we already know there are more than the limit.
-    return ResultCount(max(int(plan[0]["Plan"]["Plan Rows"]), n), exact=False)
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if estimate <= EXACT_COUNT_LIMIT:
+        # The estimate is off (a filter the statistics do not know, such as a substring): say what is known.
+        return ResultCount(EXACT_COUNT_LIMIT, exact=False, at_least=True)
+    return ResultCount(estimate, exact=False)
 
 
 def page_result_count(page: Page, queryset: QuerySet) -> ResultCount:
