@@ -127,6 +127,7 @@ class Command(BaseCommand):
         parser.add_argument("--load-seconds", type=int, default=15)
         parser.add_argument("--skip-load", action="store_true")
         parser.add_argument("--sweep-only", action="store_true", help="seed, then only the reminder sweep")
+        parser.add_argument("--reuse", action="store_true", help="keep the data of the last run (no seed)")
         parser.add_argument("--output", default=str(RESULTS / "latest.json"))
 
     def handle(
@@ -138,6 +139,7 @@ class Command(BaseCommand):
         load_seconds: int,
         skip_load: bool,
         sweep_only: bool = False,
+        reuse: bool = False,
         output: str,
         **options,
     ) -> None:
@@ -146,6 +148,7 @@ class Command(BaseCommand):
         if "bench" not in connection.settings_dict["NAME"]:
             raise CommandError("The benchmark flushes its database: use one whose name contains 'bench'.")
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        self.reuse = reuse
         results = []
         for scale in [int(s) for s in scales.split(",") if s.strip()]:
             self.stdout.write(f"\n== {scale:,} violations ==")
@@ -178,7 +181,8 @@ class Command(BaseCommand):
         self, scale: int, orgs: int, runs: int, load_seconds: int, skip_load: bool, sweep_only: bool = False
     ) -> dict:
         started = time.perf_counter()
-        call_command("seed_demo", orgs=orgs, violations=scale, appeals_ratio=0.8, flush=True, stdout=self.stdout)
+        if not getattr(self, "reuse", False):
+            call_command("seed_demo", orgs=orgs, violations=scale, appeals_ratio=0.8, flush=True, stdout=self.stdout)
         result: dict = {
             "violations": scale,
             "organizations": orgs,
@@ -486,7 +490,9 @@ class Command(BaseCommand):
         singles, digest_users = reminders_claim_due(claimed_at)
         claim_seconds = time.perf_counter() - claim_started
         # Publishing to the real broker (REDIS_URL), in batches of REMINDER_BATCH_SIZE; then the queue is emptied,
-        # as no worker of this database should send them.
+        # as no worker of this database should send them. The beat's sweep runs in a worker whose broker
+        # connection is open, so the connection is opened first (one no-op task), outside the timing.
+        self._warm_broker()
         publish_started = time.perf_counter()
         published = reminders_publish(singles, digest_users, claimed_at)
         publish_seconds = time.perf_counter() - publish_started
@@ -505,6 +511,12 @@ class Command(BaseCommand):
         }
         self.stdout.write(f"  sweep: {result}")
         return result
+
+    @staticmethod
+    def _warm_broker() -> None:
+        from appeals.services.reminders.sweep import BATCH_TASK, enqueue_safely
+
+        enqueue_safely(BATCH_TASK, [], [], None)
 
     @staticmethod
     def _purge_queue() -> None:
