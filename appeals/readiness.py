@@ -284,18 +284,26 @@ def _ids_in(content: AppealContent) -> list[str]:
     return [v.lower() for v in values if len(v) >= 3]
 
 
+def _names_a_product(words: list[str]) -> bool:
+    """ "our ceramic travel mugs": a determiner and up to three words after it, none of them "decision", "issue" or
+    another word that names no thing, and at least one that is not an ordinary word."""
+    for i, word in enumerate(words):
+        if word not in {"our", "my", "the", "these", "those"}:
+            continue
+        phrase = words[i + 1 : i + 4]
+        if any(w in VAGUE_OBJECTS for w in phrase):
+            continue
+        if any(w not in COMMON_WORDS for w in phrase[:2]):
+            return True
+    return False
+
+
 def _has_object(outcome: str, words: list[str], content: AppealContent) -> bool:
-    """An ID, a number, a username, a thing the platform acts on (listing, points, shop...) or a named product
-    ("our ceramic mugs": a determiner and a noun that is not "the decision" or "it")."""
+    """An ID, a number, a username, a thing the platform acts on (listing, points, shop...) or a named product."""
     lowered = outcome.lower()
     if re.search(r"\d|@\w", outcome) or any(v in lowered for v in _ids_in(content)):
         return True
-    if any(w in OBJECT_WORDS for w in words):
-        return True
-    return any(
-        w in {"our", "my", "the", "these", "those"} and nxt not in VAGUE_OBJECTS and nxt not in COMMON_WORDS
-        for w, nxt in zip(words, words[1:], strict=False)
-    )
+    return any(w in OBJECT_WORDS for w in words) or _names_a_product(words)
 
 
 def outcome_is_specific(content: AppealContent) -> bool:

@@ -178,6 +178,8 @@ def test_adding_captioned_evidence_never_lowers_the_score(content, kind, evidenc
         ("Reinstate it", False),
         ("Reinstate.", False),
         ("Please reverse the decision.", False),
+        ("Reverse the wrongful decision.", False),
+        ("Restore the whole situation.", False),
         ("Please review the removal of SKU 123.", False),
         ("Our listing for SKU 11131 was removed.", False),
         ("My refund for order 577000 is missing.", False),
