@@ -852,7 +852,9 @@ class ImportBatch(models.Model):
         return f"Import {self.filename}"
 
 
-# Destinations, deliveries and reminder preferences live in their own module (issue 20).
+# In their own modules: forwarded notices, inbound addresses and notices to review (issue 19); destinations,
+# deliveries and reminder preferences (issue 20).
+from appeals.inbound_models import InboundAddress, NoticeIntake, NoticeIntakeImage  # noqa: E402, F401
 from appeals.notify_models import (  # noqa: E402, F401
     CaseMute,
     Delivery,

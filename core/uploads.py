@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve
 
 EVIDENCE_ROUTES = {"appeals:evidence_upload", "appeals:attachment_add", "api:appeals_evidence"}
 IMPORT_ROUTES = {"appeals:import_upload", "api:violations_import"}
+INBOUND_ROUTES = {"appeals:inbound_postmark", "appeals:inbound_mailgun", "appeals:notice_upload"}
 
 
 def body_limit(path: str) -> int:
@@ -29,6 +30,9 @@ def body_limit(path: str) -> int:
         return settings.EVIDENCE_MAX_APPEAL_BYTES + settings.REQUEST_MAX_BYTES
     if view_name in IMPORT_ROUTES:
         return settings.IMPORT_MAX_FILE_BYTES + settings.REQUEST_MAX_BYTES
+    if view_name in INBOUND_ROUTES:
+        # A forwarded notice mail; Postmark posts it as JSON with its attachments in base64 (a third larger).
+        return settings.INBOUND_MAIL_MAX_BYTES * 4 // 3 + settings.REQUEST_MAX_BYTES
     return settings.REQUEST_MAX_BYTES
 
 

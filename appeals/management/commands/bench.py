@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appeals.models import Account, Appeal, Reminder, Violation
+from appeals.notices import bench as notice_bench
 from core.models import Membership, Organization, Role
 
 ROOT = Path(settings.BASE_DIR)
@@ -86,6 +87,13 @@ TARGETS = [
         "reminder sweep with publishing, 1,500 of all appeals due",
         "< 0.5 s",
         lambda r: r["sweep"]["total_seconds"] < 0.5,
+        1_000_000,
+    ),
+    ("parsing a notice (labelled corpus)", "median < 5 ms", lambda r: r["notice_parse"]["median_ms"] < 5, 1_000_000),
+    (
+        "inbound webhook to the notice in the inbox",
+        "< 2 s",
+        lambda r: r["inbound"]["shown"] and r["inbound"]["to_inbox_seconds"] < 2,
         1_000_000,
     ),
     (
@@ -203,6 +211,8 @@ class Command(BaseCommand):
         result["analytics_org"] = {"violations": biggest[1], "decided_appeals": self.decided(biggest[0])}
         result["list_org"] = {"violations": second[1]}
         result["pages"] = self.pages(biggest[0], second[0], runs)
+        result["notice_parse"] = notice_bench.parse_timing()
+        result["inbound"] = notice_bench.inbound_timing(second[0])
         result["sweep"] = self.sweep()
         result["import"] = self.csv_import(second[0])
         result["xlsx_import"] = self.csv_import(second[0], spreadsheet=True)
@@ -716,6 +726,14 @@ class Command(BaseCommand):
                 f"{r['sweep']['claims']:,} claimed in {r['sweep']['claim_seconds']} s, "
                 f"{r['sweep'].get('tasks_published', 0):,} tasks published in {r['sweep'].get('publish_seconds')} s)"
             ),
+        )
+        row(
+            "notice parsing, median / p95",
+            lambda r: f"{r['notice_parse']['median_ms']} / {r['notice_parse']['p95_ms']} ms",
+        )
+        row(
+            "Postmark webhook → inbox",
+            lambda r: f"{r['inbound']['to_inbox_seconds']} s (webhook {r['inbound']['webhook_seconds']} s)",
         )
         row(
             "inbox under load",
