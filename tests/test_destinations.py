@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import jsonschema_rs
 import pytest
 import time_machine
-from django.core import mail
 
 from appeals.models import Appeal, CaseStatus, Delivery, DeliveryAttempt, Destination, EventType, Reminder
 from appeals.services import ServiceError, reminders
@@ -196,19 +195,21 @@ def test_the_answer_is_read_up_to_64_kb(receiver):
     assert answer.status == 200 and len(answer.body) == http.MAX_RESPONSE_BYTES
 
 
-def test_straight_failures_switch_the_destination_off_and_email_the_owners(org, shop, owner, receiver, settings):
+def test_straight_failures_switch_the_destination_off_and_email_the_owners(
+    org, shop, owner, receiver, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.DESTINATION_DISABLE_AFTER = 3
     dest = _webhook(org, owner, receiver)
     receiver.default = "400"
     for n in range(3):
         _new_case(org, shop, owner, reference=f"VR-OFF-{n}")
-    mail.outbox.clear()
-    with pytest.MonkeyPatch.context():
-        from django.test.utils import CaptureQueriesContext  # noqa: F401
-
+    with django_capture_on_commit_callbacks(execute=True):
         assert _deliver_all() == ["failed", "failed", "failed"]
     dest.refresh_from_db()
     assert dest.is_active is False and "3 failed deliveries in a row" in dest.disabled_reason
+    [email] = mailoutbox
+    assert email.to == [owner.email] and "Ops" in email.subject
+    assert f"/destinations/{dest.pk}/" in email.body
     _new_case(org, shop, owner, reference="VR-OFF-9")
     assert Delivery.objects.filter(status=Delivery.Status.PENDING).count() == 0
 
@@ -550,3 +551,17 @@ def test_openapi_lists_every_event_as_a_webhook_and_real_bodies_match(org, shop,
     assert errors == []
     headers = {p["name"] for p in schema["webhooks"]["reminder.decision_overdue"]["post"]["parameters"]}
     assert "X-AppealDesk-Signature" in headers
+
+
+def test_the_weekly_summary_goes_once_on_monday_morning(org, owner, receiver):
+    _webhook(org, owner, receiver, events=[EventType.WEEKLY_SUMMARY])
+    with time_machine.travel(ny(2026, 11, 30, 7, 0), tick=False):  # Monday, before 08:00 New York
+        assert reminders.reminders_sweep(enqueue=False)["events"] == 0
+    with time_machine.travel(ny(2026, 11, 30, 9, 0), tick=False):
+        assert reminders.reminders_sweep(enqueue=False)["events"] == 1
+        assert _deliver_all() == ["sent"]
+        reminders.reminders_sweep(enqueue=False)
+    assert Delivery.objects.count() == 1
+    [body] = receiver.bodies()
+    assert body["type"] == "summary.weekly" and body["data"]["week_from"] == "2026-11-23"
+    assert body["data"]["url"].startswith("http")
