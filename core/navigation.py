@@ -30,7 +30,7 @@ _ENTRIES = (
     ("Templates", "appeals:appeal_templates", ("=appeal_templates", "=checklists"), None),
     ("Analytics", "appeals:analytics", ("analytics",), "can_manage"),
     ("Destinations", "appeals:destination_list", ("destination_", "=notify_overview"), "can_manage"),
-    ("Settings", "core:organization_settings", ("=organization_settings", "=members"), "is_owner"),
+    ("Settings", "core:organization_settings", ("=organization_settings", "=members", "=security"), "is_owner"),
 )
 
 
@@ -43,7 +43,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if membership is None:
         return []
     match = getattr(request, "resolver_match", None)
-    url_name = (match.url_name or "") if match else ""
+    # Only our namespaced pages belong to an entry: allauth's (account_email, …) have no namespace.
+    url_name = (match.url_name or "") if match and match.namespace else ""
     return [
         NavItem(label, reverse(name), _belongs(url_name, patterns))
         for label, name, patterns, permission in _ENTRIES

@@ -189,3 +189,10 @@ def test_passkey_login_button_is_on_the_login_page(client):
     page = client.get("/login/")
     assert re.search(rb'id="passkey_login"', page.content)
     assert b"mfa/js/webauthn.js" in page.content
+
+
+def test_account_pages_do_not_light_up_the_accounts_menu_entry(owner_client):
+    page = owner_client.get("/auth/email/")
+    assert [item.label for item in page.context["nav_items"] if item.current] == []
+    security = owner_client.get("/settings/security/")
+    assert [item.label for item in security.context["nav_items"] if item.current] == ["Settings"]
