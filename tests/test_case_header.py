@@ -176,9 +176,7 @@ def test_services_keep_the_next_deadline(org, shop, member):
     appeal = appeal_start(violation=violation, by=member)
     violation.refresh_from_db()
     assert violation.next_deadline_at == violation.appeal_by
-    appeal_save_step(
-        appeal_id=appeal.pk, step=1, data={"desired_outcome": "Reinstate SKU 12345"}, by=member, version=1
-    )
+    appeal_save_step(appeal_id=appeal.pk, step=1, data={"desired_outcome": "Reinstate SKU 12345"}, by=member, version=1)
     appeal = appeal_submit(appeal_id=appeal.pk, by=member)
     violation.refresh_from_db()
     assert violation.next_deadline_at == appeal.due_at
@@ -237,9 +235,7 @@ def test_header_after_submission_says_when_the_decision_is_due(org, shop, member
     header = _header(_case(member_client, violation))
     assert "Continue draft (step 1)" in header
     assert reverse("appeals:appeal_step", kwargs={"appeal_pk": appeal.pk, "step": 1}) in header
-    appeal_save_step(
-        appeal_id=appeal.pk, step=1, data={"desired_outcome": "Reinstate SKU 12345"}, by=member, version=1
-    )
+    appeal_save_step(appeal_id=appeal.pk, step=1, data={"desired_outcome": "Reinstate SKU 12345"}, by=member, version=1)
     appeal = appeal_submit(appeal_id=appeal.pk, by=member)
     header = _header(_case(member_client, violation))
     assert "Decision due" in header and f'datetime="{timezone.localtime(appeal.due_at).isoformat()}"' in header
@@ -288,3 +284,16 @@ def test_case_sections_fold_without_javascript(shop, member_client):
 def test_header_of_another_organizations_case_is_404(shop, outsider_client):
     violation = ViolationFactory(account=shop)
     assert outsider_client.get(reverse("appeals:case", kwargs={"violation_pk": violation.pk})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_htmx_assign_refreshes_the_headers_assignee(org, shop, member, member_client):
+    violation = ViolationFactory(account=shop)
+    url = reverse("appeals:violation_assign", kwargs={"violation_pk": violation.pk})
+    body = member_client.post(url, {"assignee": member.pk}, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="case-people"' in body
+    header = _header(body)
+    assert 'hx-swap-oob="true"' in body[body.index('id="case-header"') - 80 :] and str(member) in header
+    # The full page has one header, not swapped out of band.
+    page = _case(member_client, violation)
+    assert page.count('id="case-header"') == 1 and 'hx-swap-oob="true"' not in page

@@ -310,7 +310,8 @@ def violation_edit(request: HttpRequest, violation_pk: int) -> HttpResponse:
 def _people_response(request: HttpRequest, violation: Violation) -> HttpResponse:
     if request.htmx:
         violation = selectors.case_detail(request.organization, violation.pk)
-        return render(request, "appeals/case.html#people", _case_context(request, violation))
+        context = {**_case_context(request, violation), "header_oob": True}
+        return render(request, "appeals/case.html#people", context)
     return redirect("appeals:case", violation_pk=violation.pk)
 
 
