@@ -254,3 +254,20 @@ def test_plain_caption_and_upload_still_redirect(follow_up, member_client):
     assert response.status_code == 302
     page = member_client.get(response["Location"]).content.decode()
     assert "No new evidence since round 1" not in page
+
+
+@pytest.mark.parametrize("step", [1, 4, 5])
+def test_follow_up_step_queries_do_not_grow_with_evidence(follow_up, member, member_client, step):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get(step_url(follow_up, step)).status_code == 200
+        return len(ctx)
+
+    count()  # the client's first request also records its login session
+    few = count()
+    for n in range(4):
+        evidence_add(appeal_id=follow_up.pk, upload=SimpleUploadedFile(f"{n}.txt", f"file {n}".encode()), by=member)
+    assert count() == few

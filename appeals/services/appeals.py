@@ -98,21 +98,27 @@ def appeal_new_evidence(appeal: Appeal, evidence: Sequence[Evidence] | None = No
     return [e for e in items if e.sha256 not in earlier]
 
 
-def appeal_follow_up_input(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> readiness.FollowUp | None:
+def appeal_follow_up_input(
+    appeal: Appeal, evidence: Sequence[Evidence] | None = None, new_files: Sequence[Evidence] | None = None
+) -> readiness.FollowUp | None:
     """What readiness needs to know about a follow-up round (None for a first appeal)."""
     if appeal.round <= 1:
         return None
-    return readiness.FollowUp(round=appeal.round, new_files=len(appeal_new_evidence(appeal, evidence)))
+    new = appeal_new_evidence(appeal, evidence) if new_files is None else new_files
+    return readiness.FollowUp(round=appeal.round, new_files=len(new))
 
 
-def appeal_readiness(appeal: Appeal, evidence: Sequence[Evidence] | None = None) -> readiness.Report:
+def appeal_readiness(
+    appeal: Appeal, evidence: Sequence[Evidence] | None = None, new_files: Sequence[Evidence] | None = None
+) -> readiness.Report:
+    """The readiness report; `new_files` (from appeal_new_evidence) saves its query when the caller has them."""
     items = list(appeal.evidence.all() if evidence is None else evidence)
     return readiness.assess(
         appeal_content(appeal),
         appeal.violation.kind,
         appeal_evidence_lines(appeal, items),
         appeal.organization.appeal_char_limit,
-        follow_up=appeal_follow_up_input(appeal, items),
+        follow_up=appeal_follow_up_input(appeal, items, new_files),
     )
 
 

@@ -65,7 +65,9 @@ def _step_data(step: int, form) -> dict:
 
 def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -> dict:
     evidence = list(appeal.evidence.all())
-    report = appeal_services.appeal_readiness(appeal, evidence) if appeal.is_editable else None
+    follow_up = follow_up_changes(appeal, evidence)
+    new_files = follow_up.new_files if follow_up else None
+    report = appeal_services.appeal_readiness(appeal, evidence, new_files) if appeal.is_editable else None
     final_text = appeal_services.appeal_compose_text(appeal, evidence)
     can_edit = request.membership.can_edit and appeal.is_editable  # type: ignore[attr-defined]
     context = {
@@ -78,7 +80,7 @@ def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -
         "evidence_list": evidence,
         "evidence_total": sum(e.size for e in evidence),
         "report": report,
-        "follow_up": follow_up_changes(appeal, evidence),
+        "follow_up": follow_up,
         "final_text": final_text,
         "char_count": len(final_text),
         "char_limit": appeal.organization.appeal_char_limit,
