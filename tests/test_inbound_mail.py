@@ -438,3 +438,16 @@ def test_ingest_mail_command_drops_and_refuses(org, settings):
         call_command("ingest_mail", str(MAIL / "latin1.eml"))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("ingest_mail", "/nonexistent.eml")
+
+
+def test_bench_figures_webhook_to_inbox_and_parsing(org, manager, settings):
+    """The two `make bench` figures of notices, measured here on a small organization (run with -s to see)."""
+    from appeals.notices import bench
+
+    bench.inbound_timing(org.pk)  # a cold process first imports every URLconf (~3 s): the bench's is warm
+    inbound = bench.inbound_timing(org.pk)
+    parsing = bench.parse_timing(runs=3)
+    print(f"\nwebhook → inbox {inbound}; parsing {parsing}")
+    assert inbound["shown"] and inbound["to_inbox_seconds"] < 2
+    assert parsing["median_ms"] < 5
+    assert not NoticeIntake.objects.exists()
