@@ -30,6 +30,9 @@ def unthrottled_api():
     throttle.rate, throttle.num_requests, throttle.duration = saved
 
 
+# On PostgreSQL only (CI fails a skipped test): SQLite stores a NUL byte in text that PostgreSQL refuses with
+# a 500, so the fuzzing below only catches that class of error there (issue 18, finding 5).
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_schema_mismatch_or_leak(
     live_server, org, other_org, member, unthrottled_api, tmp_path
@@ -66,6 +69,8 @@ def test_schemathesis_finds_no_server_error_schema_mismatch_or_leak(
         "20",
         "--suppress-health-check",
         "all",
+        "--generation-allow-x00",
+        "true",
         "--seed",
         "20261122",
     ]

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from appeals.api.base import ERRORS, require_role
+from appeals.api.base import ERRORS, ApiInput, ApiPatch, ApiQuery, require_role
 from appeals.models import Account
 from appeals.services.accounts import account_create, account_update
 from core.db_router import reads_from_replica
@@ -32,7 +32,7 @@ class AccountOut(Schema):
     created_at: datetime
 
 
-class AccountIn(Schema):
+class AccountIn(ApiInput):
     kind: AccountKind
     external_id: str = Field(..., min_length=1, max_length=120)
     name: str = Field(..., min_length=1, max_length=160)
@@ -40,7 +40,9 @@ class AccountIn(Schema):
     health_rating: int | None = Field(None, ge=0, le=1000)
 
 
-class AccountPatch(Schema):
+class AccountPatch(ApiPatch):
+    CLEARABLE = {"health_rating": None}
+
     kind: AccountKind | None = None
     external_id: str | None = Field(None, min_length=1, max_length=120)
     name: str | None = Field(None, min_length=1, max_length=160)
@@ -48,7 +50,7 @@ class AccountPatch(Schema):
     health_rating: int | None = Field(None, ge=0, le=1000)
 
 
-class AccountFilters(Schema):
+class AccountFilters(ApiQuery):
     kind: AccountKind | None = None
 
 
@@ -76,7 +78,4 @@ def accounts_read(request: HttpRequest, account_id: int):
 def accounts_update(request: HttpRequest, account_id: int, payload: AccountPatch):
     account = get_scoped_or_404(request, Account.objects.all(), pk=account_id)
     require_role(request, Role.MANAGER)
-    changes = payload.dict(exclude_unset=True)
-    if "health_rating" not in changes:
-        changes = {k: v for k, v in changes.items() if v is not None}
-    return account_update(account=account, **changes)
+    return account_update(account=account, **payload.dict(exclude_unset=True))

@@ -5,7 +5,7 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from appeals.api.base import ERRORS, ApiDate, ApiProblem, require_role
+from appeals.api.base import ERRORS, ApiDate, ApiProblem, ApiQuery, require_role
 from appeals.selectors.analytics import AnalyticsFilters, analytics_summary
 from core.models import Role
 
@@ -88,7 +88,7 @@ class Summary(Schema):
     penalty_points_outstanding: list[Points]
 
 
-class SummaryQuery(Schema):
+class SummaryQuery(ApiQuery):
     date_from: ApiDate | None = Field(None, alias="from", description="First local day (default: 90 days ago)")
     date_to: ApiDate | None = Field(None, alias="to", description="Last local day, inclusive (default: today)")
     account: int | None = None

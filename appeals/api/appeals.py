@@ -4,12 +4,23 @@ import base64
 from datetime import datetime
 from typing import Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
-from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, Error, require_role
+from appeals.api.base import (
+    ERRORS,
+    NUL_MESSAGE,
+    ApiDateTime,
+    ApiInput,
+    ApiPatch,
+    ApiProblem,
+    ApiQuery,
+    Error,
+    require_role,
+)
 from appeals.models import Appeal, Evidence, Violation
 from appeals.services import StaleVersion
 from appeals.services import appeals as appeal_services
@@ -86,25 +97,49 @@ class AppealPage(Schema):
     next_cursor: str | None = None
 
 
-class AppealCreate(Schema):
+class AppealIdsIn(ApiInput):
+    reference: str = Field("", max_length=120)
+    account: str = Field("", max_length=120)
+    sku: list[str] = Field([], max_length=200)
+    product: list[str] = Field([], max_length=200)
+    order: list[str] = Field([], max_length=200)
+    video: list[str] = Field([], max_length=200)
+
+
+class AppealCreate(ApiInput):
+    """The case to appeal, and any of the draft's fields (saved through the web builder's steps)."""
+
     violation_id: int
+    desired_outcome: str = Field("", max_length=5000, description="Step 1: the outcome you want, first")
+    rule_cited: str = Field("", max_length=255, description="Step 2: the rule you believe was misapplied")
+    rule_explanation: str = Field("", max_length=5000, description="Step 2: why it does not apply")
+    explanation: str = Field("", max_length=5000, description="Step 2: the rest of the explanation")
+    ids: AppealIdsIn | None = Field(None, description="Step 3: the IDs to put in the first message")
 
 
-class AppealPatch(Schema):
+class AppealPatch(ApiPatch):
+    CLEARABLE = {
+        "desired_outcome": "",
+        "rule_cited": "",
+        "rule_explanation": "",
+        "explanation": "",
+        "ids": {key: "" if key in ("reference", "account") else [] for key in AppealIdsIn.model_fields},
+    }
+
     version: int
     desired_outcome: str | None = Field(None, max_length=5000)
     rule_cited: str | None = Field(None, max_length=255)
     rule_explanation: str | None = Field(None, max_length=5000)
     explanation: str | None = Field(None, max_length=5000)
-    ids: AppealIds | None = None
+    ids: AppealIdsIn | None = Field(None, description="Only the kinds given change; null clears every ID.")
 
 
-class SubmitIn(Schema):
+class SubmitIn(ApiInput):
     submitted_at: ApiDateTime | None = None
     platform_reference: str = Field("", max_length=120)
 
 
-class OutcomeIn(Schema):
+class OutcomeIn(ApiInput):
     outcome: Outcome
     decided_at: ApiDateTime | None = None
     message: str = Field("", max_length=20000)
@@ -112,7 +147,7 @@ class OutcomeIn(Schema):
     version: int | None = Field(None, description="The version you read; omit to record against the current one.")
 
 
-class AppealFilters(Schema):
+class AppealFilters(ApiQuery):
     violation_id: int | None = None
     status: AppealStatus | None = None
     cursor: str | None = Field(None, max_length=40)
@@ -166,6 +201,22 @@ def _appeal_to_change(request: HttpRequest, appeal_id: int) -> Appeal:
     return appeal
 
 
+def _draft_save(appeal: Appeal, data: dict, by) -> Appeal:
+    """Save the draft's fields given in `data` through the builder's steps, as the web builder does."""
+    current = {name: getattr(appeal, name) for name in appeal_services.STEP_FIELDS[2]}
+    steps = [
+        (1, {"desired_outcome": data["desired_outcome"]} if "desired_outcome" in data else None),
+        (2, {**current, **{k: v for k, v in data.items() if k in current}} if data.keys() & current.keys() else None),
+        (3, {"ids": {**(appeal.ids or {}), **data["ids"]}} if data.get("ids") is not None else None),
+    ]
+    for step, values in steps:
+        if values is not None:
+            appeal = appeal_services.appeal_save_step(
+                appeal_id=appeal.pk, step=step, data=values, by=by, version=appeal.version
+            )
+    return appeal
+
+
 def _cursor(value: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(value.encode() + b"==").decode())
@@ -196,7 +247,11 @@ def appeals_create(request: HttpRequest, payload: AppealCreate):
     violation = scoped(request, Violation.objects.all()).filter(pk=payload.violation_id).first()
     if violation is None:
         raise ApiProblem(400, "invalid", "No violation with this id in your organization.", "violation_id")
-    appeal = appeal_services.appeal_start(violation=violation, by=request.user)
+    with transaction.atomic():
+        appeal = appeal_services.appeal_start(violation=violation, by=request.user)
+        draft = payload.dict(exclude_unset=True, exclude={"violation_id"})
+        if draft:
+            appeal = _draft_save(appeal, draft, request.user)
     return Status(201, _fresh(appeal.pk))
 
 
@@ -212,22 +267,8 @@ def appeals_update(request: HttpRequest, appeal_id: int, payload: AppealPatch):
     version = data.pop("version")
     if appeal.version != version:
         raise StaleVersion()
-    current = {name: getattr(appeal, name) for name in appeal_services.STEP_FIELDS[2]}
-    steps = [
-        (1, {"desired_outcome": data["desired_outcome"]} if data.get("desired_outcome") is not None else None),
-        (
-            2,
-            {**current, **{k: v for k, v in data.items() if k in current and v is not None}}
-            if any(data.get(k) is not None for k in current)
-            else None,
-        ),
-        (3, {"ids": {**(appeal.ids or {}), **data["ids"]}} if data.get("ids") is not None else None),
-    ]
-    for step, values in steps:
-        if values is not None:
-            appeal = appeal_services.appeal_save_step(
-                appeal_id=appeal.pk, step=step, data=values, by=request.user, version=appeal.version
-            )
+    with transaction.atomic():
+        appeal = _draft_save(appeal, data, request.user)
     return _fresh(appeal.pk)
 
 
@@ -236,6 +277,8 @@ def appeals_update(request: HttpRequest, appeal_id: int, payload: AppealPatch):
 )
 def appeals_evidence(request: HttpRequest, appeal_id: int, file: File[UploadedFile], caption: Form[str] = ""):
     appeal = _appeal_to_change(request, appeal_id)
+    if "\x00" in caption:
+        raise ApiProblem(400, "invalid", NUL_MESSAGE, "caption")
     if len(caption) > 200:
         raise ApiProblem(400, "invalid", "Keep the caption to one line (under 200 characters).", "caption")
     evidence = evidence_services.evidence_add(appeal_id=appeal.pk, upload=file, by=request.user, caption=caption)

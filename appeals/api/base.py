@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from appeals.services import InvalidTransition, PermissionRefused, ServiceError, StaleVersion
 from core.models import Role
@@ -45,6 +46,69 @@ def _sane_date(value: date) -> date:
 
 # Every calendar day the API accepts: a day near 9999-12-31 would overflow the ranges built from it.
 ApiDate = Annotated[date, AfterValidator(_sane_date)]
+
+
+NUL_MESSAGE = "Text must not contain NUL characters (\\u0000)."
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set):
+        return any(_has_nul(v) for v in value)
+    return False  # an object is a nested schema, which checks its own fields (and names them)
+
+
+class ApiQuery(Schema):
+    """Base of every query-string schema: no text with a NUL (PostgreSQL cannot store or compare it)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
+
+
+class ApiInput(ApiQuery):
+    """Base of every JSON request body: an object, no unknown fields (each is named in the 400), no NUL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja validates a body twice, the second time wrapped in its DjangoGetter.
+        if not isinstance(data._obj if isinstance(data, DjangoGetter) else data, dict):
+            raise ValueError("Send a JSON object here.")
+        return data
+
+
+class ApiPatch(ApiInput):
+    """Base of every PATCH body. Leave a field out to keep it. `null` clears a field that can be empty (the
+    fields in CLEARABLE, to the empty value given there); for any other field it is a 400 naming the field.
+    That is the one meaning of `null` across the API."""
+
+    CLEARABLE: ClassVar[dict[str, Any]] = {}
+
+    @staticmethod
+    def _describe_null(schema: dict[str, Any], cls: type) -> None:
+        clearable = ", ".join(f"`{name}`" for name in cls.CLEARABLE) or "none"  # type: ignore[attr-defined]
+        schema["description"] = (
+            "Leave a field out to keep its value. `null` clears a field that can be empty "
+            f"(here: {clearable}); `null` for any other field is a 400 naming it. Unknown fields are a 400."
+        )
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_describe_null)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_clears_or_is_refused(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None or info.field_name is None:
+            return value
+        if info.field_name in cls.CLEARABLE:
+            return cls.CLEARABLE[info.field_name]
+        raise ValueError("This field cannot be cleared; leave it out to keep its value.")
 
 
 class FieldError(Schema):
@@ -98,9 +162,15 @@ def _field_path(loc: list | tuple) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
         parts = parts[1:]
-    if len(parts) > 1 and parts[0] in {"payload", "data", "filters"}:
+    if parts and parts[0] in {"payload", "data", "filters"}:
         parts = parts[1:]
     return ".".join(parts) or "body"
+
+
+def _message(error: dict) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "Unknown field: the API does not accept it (check its name against the documentation)."
+    return str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -114,9 +184,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = [
-            {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "Invalid value."))} for e in exc.errors
-        ]
+        errors = [{"field": _field_path(e.get("loc", ())), "message": _message(e)} for e in exc.errors]
         first = errors[0] if errors else {"field": None, "message": "Invalid input."}
         return respond(request, 400, "invalid", first["message"], first["field"], errors)
 

@@ -6,18 +6,15 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict
 
-from appeals.api.base import ERRORS
+from appeals.api.base import ERRORS, ApiInput
 from appeals.api.violations import IdList, Kind, RecordStatus
 from appeals.services import notices as notice_services
 
 router = Router(tags=["violations"])
 
 
-class NoticeIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class NoticeIn(ApiInput):
     text: str = Field(
         ...,
         description=f"The notice as received: up to {notice_services.NOTICE_MAX_CHARS:,} characters.",

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from appeals.api.base import ERRORS, ApiProblem, require_role
+from appeals.api.base import ERRORS, ApiDate, ApiPatch, ApiProblem, require_role
 from core.models import Role
 from core.services import closed_date_add, closed_date_remove, organization_update
 
@@ -52,7 +52,9 @@ def organization_read(request: HttpRequest):
     return organization_out(request)
 
 
-class OrganizationPatch(Schema):
+class OrganizationPatch(ApiPatch):
+    CLEARABLE = {"holiday_subdivision": "", "closed_dates": []}
+
     name: str | None = Field(None, min_length=1, max_length=120)
     is_agency: bool | None = None
     timezone: str | None = Field(None, max_length=64)
@@ -61,7 +63,7 @@ class OrganizationPatch(Schema):
     working_days: list[int] | None = Field(None, min_length=1, max_length=7)
     opens_at: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
     closes_at: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
-    closed_dates: list[date] | None = Field(None, max_length=1000)
+    closed_dates: list[ApiDate] | None = Field(None, max_length=1000)
     review_business_days: int | None = Field(None, ge=1, le=60)
     appeal_window_days: int | None = Field(None, ge=1, le=365)
     follow_up_window_days: int | None = Field(None, ge=1, le=365)
@@ -74,7 +76,7 @@ class OrganizationPatch(Schema):
 @router.patch("/organization", response={200: OrganizationOut, **ERRORS}, summary="Change settings (owners)")
 def organization_patch(request: HttpRequest, payload: OrganizationPatch):
     require_role(request, Role.OWNER)
-    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    changes = payload.dict(exclude_unset=True)
     closed_dates = changes.pop("closed_dates", None)
     for name in ("opens_at", "closes_at"):
         if name in changes:

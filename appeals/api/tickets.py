@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, require_role
+from appeals.api.base import ERRORS, ApiDateTime, ApiInput, ApiPatch, ApiProblem, ApiQuery, require_role
 from appeals.models import Account, Appeal, SupportChannel, SupportTicket, Violation
 from appeals.selectors.tickets import Sla, at_risk_threshold, with_sla
 from appeals.services.tickets import ticket_create, ticket_update
@@ -41,7 +41,7 @@ class TicketOut(Schema):
     version: int
 
 
-class TicketIn(Schema):
+class TicketIn(ApiInput):
     account_id: int
     violation_id: int | None = None
     appeal_id: int | None = None
@@ -55,7 +55,15 @@ class TicketIn(Schema):
     resolved_at: ApiDateTime | None = None
 
 
-class TicketPatch(Schema):
+class TicketPatch(ApiPatch):
+    CLEARABLE = {
+        "platform_number": "",
+        "question": "",
+        "notes": "",
+        "first_response_at": None,
+        "resolved_at": None,
+    }
+
     version: int
     channel: Channel | None = None
     platform_number: str | None = Field(None, max_length=120)
@@ -67,7 +75,7 @@ class TicketPatch(Schema):
     resolved_at: ApiDateTime | None = None
 
 
-class TicketFilters(Schema):
+class TicketFilters(ApiQuery):
     account_id: int | None = None
     violation_id: int | None = None
     channel: Channel | None = None
@@ -132,9 +140,7 @@ def tickets_update(request: HttpRequest, ticket_id: int, payload: TicketPatch):
     require_role(request, Role.MEMBER)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
-    nullable = {"first_response_at", "resolved_at"}
-    changes = {k: v for k, v in data.items() if v is not None or k in nullable}
-    ticket_update(ticket_id=ticket.pk, version=version, by=request.user, **changes)
+    ticket_update(ticket_id=ticket.pk, version=version, by=request.user, **data)
     return _annotated(request).get(pk=ticket.pk)
 
 

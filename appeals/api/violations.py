@@ -11,7 +11,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from appeals import imports
-from appeals.api.base import ERRORS, ApiDateTime, ApiProblem, FieldError, require_role
+from appeals.api.base import ERRORS, ApiDateTime, ApiInput, ApiPatch, ApiProblem, ApiQuery, FieldError, require_role
 from appeals.models import Account, CaseStatus, Violation, ViolationItem, ViolationKind
 from appeals.services import ServiceError
 from appeals.services import violations as violation_services
@@ -58,7 +58,7 @@ class ViolationPage(Schema):
     next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null on the last page.")
 
 
-class ViolationIn(Schema):
+class ViolationIn(ApiInput):
     account_id: int
     reference: str = Field(..., min_length=1, max_length=120)
     kind: Kind
@@ -75,7 +75,9 @@ class ViolationIn(Schema):
     assignee_id: int | None = None
 
 
-class ViolationPatch(Schema):
+class ViolationPatch(ApiPatch):
+    CLEARABLE = {"action": "", "notice": "", **{field: [] for field in ITEM_FIELDS}}
+
     version: int = Field(..., description="The version you read; a stale one gets 409.")
     account_id: int | None = None
     reference: str | None = Field(None, min_length=1, max_length=120)
@@ -92,7 +94,7 @@ class ViolationPatch(Schema):
     video_ids: IdList | None = None
 
 
-class ViolationFilters(Schema):
+class ViolationFilters(ApiQuery):
     account_id: int | None = None
     kind: Kind | None = None
     status: CaseStatusName | None = None
@@ -260,7 +262,7 @@ def violations_update(request: HttpRequest, violation_id: int, payload: Violatio
     require_role(request, Role.MEMBER)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
-    changes = {k: v for k, v in data.items() if k not in ITEM_FIELDS and v is not None}
+    changes = {k: v for k, v in data.items() if k not in ITEM_FIELDS}
     if "account_id" in changes:
         changes["account"] = _account(request, changes.pop("account_id"))
     items = _items({k: data.get(k) for k in ITEM_FIELDS})
