@@ -137,6 +137,12 @@ def test_dashboard_pages_use_indexes(manager_client, cases, path):
     assert seq_scans(queries) == []
 
 
+def test_assigned_to_me_views_use_indexes(member_client, cases):
+    # The one-click "Assigned to me" list (next deadline first) reads pages in index order; the inbox's too.
+    assert seq_scans(render(member_client, "/violations/?assignee=me&sort=next_deadline"), ordered_by_index=True) == []
+    assert seq_scans(render(member_client, "/inbox/?mine=1")) == []
+
+
 def test_case_page_and_builder_review_use_indexes(member_client, cases, shop):
     appeal = Appeal.objects.filter(violation__account=shop).first()
     assert seq_scans(render(member_client, f"/violations/{appeal.violation_id}/")) == []
