@@ -1,5 +1,7 @@
 """Server-rendered SVG charts: no JavaScript, no outside host, themed by CSS classes in app.css.
 
+The geometry is computed here; templates/jinja2/chart.svg writes the SVG (Jinja2: ~700 bars in a two-year chart).
+
 Colours come from classes (`.chart .bar`, `.chart .series-N`, `.chart .line`), so the same SVG
 reads in the light and the dark theme. Every chart is decorative for screen readers
 (the numbers are in a table next to it): it carries a short summary as its accessible name.
@@ -10,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from core.templatetags.jinja_partials import render_partial
 
 WIDTH = 640
 HEIGHT = 240
@@ -56,50 +59,43 @@ def _fmt(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def _frame(labels: Sequence[str], top: float, *, percent: bool = False) -> list[str]:
+def _frame(labels: Sequence[str], top: float, *, percent: bool = False) -> dict:
     """Axes, three horizontal guides with values, and at most ~8 x labels."""
-    parts = []
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    guides = []
     for i in range(5):
         value = top * i / 4
         y = PAD_TOP + plot_h - plot_h * i / 4
         text = f"{value * 100:.0f}%" if percent else f"{value:.0f}"
-        parts.append(
-            f'<line class="grid-line" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="y-label" x="{PAD_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
-        )
-    parts.append(
-        f'<line class="axis" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{PAD_TOP + plot_h}" y2="{PAD_TOP + plot_h}"/>'
-    )
+        guides.append((f"{y:.1f}", f"{y + 4:.1f}", text))
+    x_labels = []
     n = len(labels)
     if n:
         slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / n
         every = max(1, -(-n // 8))
-        for i, label in enumerate(labels):
-            if i % every:
-                continue
-            x = PAD_LEFT + slot * (i + 0.5)
-            parts.append(
-                f'<text class="x-label" x="{x:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" text-anchor="middle">'
-                f"{escape(label)}</text>"
-            )
-    return parts
+        x_labels = [(f"{PAD_LEFT + slot * (i + 0.5):.1f}", label) for i, label in enumerate(labels) if not i % every]
+    return {
+        "guides": guides,
+        "axis_y": PAD_TOP + plot_h,
+        "x_labels": x_labels,
+        "x_label_y": HEIGHT - PAD_BOTTOM + 16,
+    }
 
 
-def _svg(title: str, body: list[str], legend: Sequence[tuple[int, str]] = ()) -> SafeString:
-    """legend: (colour class number, name) pairs."""
-    legend_html = ""
-    if legend:
-        items = "".join(
-            format_html('<li><span class="swatch series-{}" aria-hidden="true"></span>{}</li>', colour, name)
-            for colour, name in legend
-        )
-        legend_html = f'<ul class="chart-legend">{items}</ul>'
-    return mark_safe(  # noqa: S308 - every text part above is escaped
-        f'<figure class="chart"><svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
-        f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{escape(title)}</title>{''.join(body)}</svg>{legend_html}</figure>"
-    )
+def _svg(title: str, frame: dict, **parts) -> SafeString:
+    """parts: bars, points, lines and legend ((colour class number, name) pairs), as templates/jinja2/chart.svg
+    draws them."""
+    context = {
+        "title": title,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": PAD_LEFT,
+        "right": WIDTH - PAD_RIGHT,
+        "label_x": PAD_LEFT - 4,
+        **frame,
+        **parts,
+    }
+    return render_partial("chart.svg", context)
 
 
 def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> SafeString:
@@ -109,27 +105,21 @@ def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(labels), 1)
     bar_w = max(slot * 0.7, 1)
-    body = _frame(labels, top)
-    # Escaped once each, not per bar (a two-year weekly chart has ~700 bars).
-    names = [escape(s.name) for s in series]
     colours = [_colour(s, i) for i, s in enumerate(series)]
+    bars = []
+    width = f"{bar_w:.1f}"
     for i, label in enumerate(labels):
         y = PAD_TOP + plot_h
-        x = PAD_LEFT + slot * i + (slot - bar_w) / 2
-        label_html = escape(label)
+        x = f"{PAD_LEFT + slot * i + (slot - bar_w) / 2:.1f}"
         for s_index, s in enumerate(series):
             value = s.values[i] or 0
             if not value:
                 continue
             h = plot_h * value / top
             y -= h
-            body.append(
-                f'<rect class="bar series-{colours[s_index]}" x="{x:.1f}" y="{y:.1f}" '
-                f'width="{bar_w:.1f}" height="{h:.1f}"><title>{label_html} · {names[s_index]}: '
-                f"{_fmt(value)}</title></rect>"
-            )
+            bars.append((colours[s_index], x, f"{y:.1f}", width, f"{h:.1f}", label, s.name, _fmt(value)))
     legend = [(colours[i], s.name) for i, s in enumerate(series)] if len(series) > 1 else ()
-    return _svg(title, body, legend=legend)
+    return _svg(title, _frame(labels, top), bars=bars, legend=legend)
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> SafeString:
@@ -144,21 +134,14 @@ def line_chart(
     top = 1.0 if percent else _nice_max(max(known, default=0))
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(labels), 1)
-    body = _frame(labels, top, percent=percent)
     segments: list[list[str]] = [[]]
+    points = []
     for i, value in enumerate(values):
         if value is None:
             segments.append([])
             continue
-        x = PAD_LEFT + slot * (i + 0.5)
-        y = PAD_TOP + plot_h - plot_h * value / top
-        segments[-1].append(f"{x:.1f},{y:.1f}")
-        shown = f"{value * 100:.0f}%" if percent else _fmt(value)
-        body.append(
-            f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3">'
-            f"<title>{escape(labels[i])}: {shown}</title></circle>"
-        )
-    for points in segments:
-        if len(points) > 1:
-            body.append(f'<polyline class="line" points="{" ".join(points)}"/>')
-    return _svg(title, body)
+        x, y = f"{PAD_LEFT + slot * (i + 0.5):.1f}", f"{PAD_TOP + plot_h - plot_h * value / top:.1f}"
+        segments[-1].append(f"{x},{y}")
+        points.append((x, y, labels[i], f"{value * 100:.0f}%" if percent else _fmt(value)))
+    lines = [" ".join(segment) for segment in segments if len(segment) > 1]
+    return _svg(title, _frame(labels, top, percent=percent), points=points, lines=lines)

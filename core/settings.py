@@ -83,12 +83,6 @@ if DEBUG and OWN_ERROR_PAGES:
     MIDDLEWARE.append("core.error_pages.OwnErrorPagesMiddleware")
 # The landing page shows the demo login once load_demo has created it (development only by default).
 SHOW_DEMO_LOGIN = env.bool("SHOW_DEMO_LOGIN", default=DEBUG)
-# `make run` keeps DEBUG on (runserver's static files and reloading) but shows the app's own error pages.
-OWN_ERROR_PAGES = env.bool("OWN_ERROR_PAGES", default=False)
-if DEBUG and OWN_ERROR_PAGES:
-    MIDDLEWARE.append("core.error_pages.OwnErrorPagesMiddleware")
-# The landing page shows the demo login once load_demo has created it (development only by default).
-SHOW_DEMO_LOGIN = env.bool("SHOW_DEMO_LOGIN", default=DEBUG)
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
@@ -110,7 +104,22 @@ TEMPLATES = [
             ],
             "builtins": ["django.templatetags.static"],
         },
-    }
+    },
+    # Hot partials only (list and inbox rows, analytics tables, SVG charts): see README, Development.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "core.jinja2.environment",
+            "autoescape": True,
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "core.tenancy.organization_context",
+            ],
+        },
+    },
 ]
 
 DATABASES = {
@@ -172,7 +181,7 @@ LOGOUT_REDIRECT_URL = "core:login"
 # Accounts (django-allauth): email is the login; a new address is verified before it can sign in, so a
 # sign-up creates its organization only after the link in the email was opened.
 ACCOUNT_ADAPTER = "core.auth_adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "core.forms.SignUpForm"}
+ACCOUNT_FORMS = {"signup": "core.forms.SignUpForm", "reset_password": "core.forms.ResetPasswordForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]

@@ -1,0 +1,34 @@
+"""The Jinja2 environment of the hot partials (templates/jinja2/): Django's static, url reversing, date formats
+(core/formats: `value|date` is "Dec 3, 2026" as in Django templates) and querystring, with autoescape on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+from django.template.defaultfilters import date as date_filter
+from django.template.defaulttags import querystring as _querystring
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.text import Truncator
+from jinja2 import Environment
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def querystring(query: QueryDict, **changes: Any) -> str:
+    """Django's {% querystring %} on `query` (usually request.GET): None removes a key."""
+    return _querystring(None, query, **changes)
+
+
+def truncatechars(value: Any, length: int) -> str:
+    return Truncator(value).chars(length)
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(**options)
+    env.globals.update(static=static, url=url, querystring=querystring)
+    env.filters.update(date=date_filter, truncatechars=truncatechars)
+    return env
