@@ -297,3 +297,18 @@ def test_htmx_assign_refreshes_the_headers_assignee(org, shop, member, member_cl
     # The full page has one header, not swapped out of band.
     page = _case(member_client, violation)
     assert page.count('id="case-header"') == 1 and 'hx-swap-oob="true"' not in page
+
+
+@pytest.mark.django_db
+def test_editing_the_enforced_date_moves_a_drafts_next_deadline(org, shop, member):
+    from appeals.services.violations import violation_update
+
+    violation = ViolationFactory(account=shop)
+    appeal_start(violation=violation, by=member)
+    violation.refresh_from_db()
+    before = violation.next_deadline_at
+    violation = violation_update(
+        violation=violation, by=member, version=violation.version, enforced_at=violation.enforced_at - timedelta(days=3)
+    )
+    violation.refresh_from_db()
+    assert violation.next_deadline_at == violation.appeal_by and violation.next_deadline_at < before

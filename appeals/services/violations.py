@@ -19,6 +19,7 @@ from django.utils import timezone
 from appeals.models import (
     KINDS_FOR_ACCOUNT,
     Account,
+    CaseStatus,
     NoticeAttachment,
     TimelineEvent,
     TimelineVerb,
@@ -29,6 +30,7 @@ from appeals.models import (
 )
 from appeals.services import ServiceError, StaleVersion
 from appeals.services.appeals import FACT_VIOLATION_INPUTS, appeal_analytics_facts_refresh
+from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
 from core.bulk import update_by_pk
 from core.calendar import BusinessCalendar
@@ -242,6 +244,9 @@ def violation_update(*, violation: Violation, by, version: int, **changes: Any) 
         )
     locked.version += 1
     locked.save()
+    if ("kind" in changed or "enforced_at" in changed) and locked.status == CaseStatus.DRAFT:
+        # A first-round draft's next deadline is the appeal window just moved (the header and the list's sort).
+        violation_refresh_status(violation=locked)
     timeline_record(violation=locked, verb=TimelineVerb.EDITED, actor=by, data={"changed": changed})
     return locked
 
