@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from appeals.case_state import Action, CaseFacts, DeadlineKind, case_plan, countdown, rounds_left
 from appeals.models import CaseStatus, Violation
@@ -312,3 +314,28 @@ def test_editing_the_enforced_date_moves_a_drafts_next_deadline(org, shop, membe
     )
     violation.refresh_from_db()
     assert violation.next_deadline_at == violation.appeal_by and violation.next_deadline_at < before
+
+
+moments = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
+
+
+@given(
+    status=st.sampled_from(CaseStatus.values),
+    max_rounds=st.integers(1, 4),
+    latest_round=st.integers(0, 5),
+    builder_step=st.integers(1, 5),
+    decision_due_at=moments,
+    follow_up_by=moments,
+    escalation_due_at=moments,
+    escalation_answered=st.booleans(),
+)
+def test_case_plan_invariants(status, max_rounds, **rest):
+    plan = case_plan(facts(status, max_rounds=max_rounds, **rest), now=NOW)
+    assert 0 <= plan.rounds_left <= max_rounds
+    assert plan.label  # always one action (or the final word) to show
+    if plan.deadline_at is not None:
+        assert plan.deadline_label
+    if plan.action in {Action.ESCALATE, Action.FINAL}:
+        assert plan.deadline_at is None
+    if plan.action == Action.START_FOLLOW_UP:
+        assert plan.rounds_left >= 1 and plan.deadline_at >= NOW
