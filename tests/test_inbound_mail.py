@@ -16,6 +16,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from appeals.models import InboundAddress, NoticeAttachment, NoticeIntake, NoticeIntakeImage, Violation
 from appeals.notices.mail import html_to_text, read_mail
@@ -95,6 +98,13 @@ def test_forward_in_forward_keeps_each_level_in_order():
 )
 def test_html_to_text(html, text):
     assert html_to_text(html) == text
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(MAIL.glob("*.eml"))), st.integers(0, 2000), st.binary(max_size=50))
+def test_damaged_mail_is_read_without_error(path, at, junk):
+    raw = path.read_bytes()
+    assert isinstance(read_mail(raw[:at] + junk + raw[at:]).text, str)
 
 
 def test_unknown_charset_does_not_lose_the_mail():
