@@ -473,6 +473,9 @@ class Command(BaseCommand):
         from appeals.services.reminders import reminders_claim_due, reminders_publish, reminders_sweep
 
         now = timezone.now()
+        # The beat's sweep runs in a worker that has swept before: modules (the holidays package, ~0.4 s to
+        # import) and calendars loaded. One sweep a year back, where nothing is due, does that here.
+        reminders_sweep(now=now - timedelta(days=365), enqueue=False)
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM appeals_reminder")
             cursor.execute(
