@@ -113,6 +113,11 @@ def _claim(reminder: Reminder, now: datetime) -> bool:
     return claimed == 1
 
 
+def _message_id(local_part: str) -> str:
+    """An email header (RFC 5322 Message-ID), not markup: the same for every try of one week's summary."""
+    return f"<{local_part}@appeal-desk>"
+
+
 def weekly_summaries_send(*, now: datetime | None = None) -> dict[str, int]:
     """1. Find the opted-in managers whose Monday morning it is.
     2. Insert (or find) this ISO week's guard row for each, and claim it.
@@ -139,7 +144,7 @@ def weekly_summaries_send(*, now: datetime | None = None) -> dict[str, int]:
                 name="weekly-summary",
                 to=[membership.user.email],
                 context=context,
-                headers={"Message-ID": f"<weekly-summary-{reminder.pk}@appeal-desk>"},
+                headers={"Message-ID": _message_id(f"weekly-summary-{reminder.pk}")},
             )
         except Exception as exc:  # SMTP and connection errors: retried by the next hourly run
             attempts = reminder.attempts + 1

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
 
 from core.calendar import BusinessCalendar
 
@@ -59,18 +58,12 @@ def due_phrase(dt: datetime | None, organization=None) -> str:
     return due_state(dt, organization)[0]
 
 
-@register.simple_tag(takes_context=True)
-def deadline(context, dt: datetime | None, organization=None) -> str:
+@register.inclusion_tag("appeals/_deadline.html", takes_context=True)
+def deadline(context, dt: datetime | None, organization=None) -> dict:
     """<time> with the local date and time in the viewer's timezone, then the business-day phrase."""
     if not dt:
-        return format_html('<span class="muted">{}</span>', "No deadline")
+        return {"dt": None}
     organization = organization or context.get("current_organization")
     phrase, state = due_state(dt, organization)
-    local = timezone.localtime(dt)
-    return format_html(
-        '<span class="deadline deadline-{}"><time datetime="{}">{}</time> <span class="due-phrase">{}</span></span>',
-        state,
-        dt.astimezone(UTC).isoformat(),
-        f"{local:%a %-d %b %Y, %H:%M}",
-        f"({phrase})",
-    )
+    local = f"{timezone.localtime(dt):%a %-d %b %Y, %H:%M}"
+    return {"dt": dt.astimezone(UTC).isoformat(), "state": state, "local": local, "phrase": phrase}

@@ -68,6 +68,10 @@ def reminder_context(r: Reminder) -> dict[str, Any]:
     }
 
 
+def _message_id(local_part: str) -> str:
+    return f"<{local_part}@appealdesk>"
+
+
 def _email_headers(user: User, message_id: str) -> dict[str, str]:
     unsubscribe = unsubscribe_url(user)
     return {
@@ -83,7 +87,7 @@ def reminder_email(r: Reminder) -> EmailMultiAlternatives:
         name="reminder",
         to=[r.recipient.email],
         context={**reminder_context(r), "user": r.recipient, "unsubscribe_url": unsubscribe_url(r.recipient)},
-        headers=_email_headers(r.recipient, f"<reminder-{r.pk}@appealdesk>"),
+        headers=_email_headers(r.recipient, _message_id(f"reminder-{r.pk}")),
     )
 
 
@@ -97,7 +101,7 @@ def digest_email(*, user: User, reminders: list[Reminder], now: datetime) -> Ema
             "unsubscribe_url": unsubscribe_url(user),
             "day": now.astimezone(ZoneInfo(user.timezone)).date(),
         },
-        headers=_email_headers(user, f"<digest-{user.pk}-{min(r.pk for r in reminders)}@appealdesk>"),
+        headers=_email_headers(user, _message_id(f"digest-{user.pk}-{min(r.pk for r in reminders)}")),
     )
 
 
