@@ -565,3 +565,31 @@ def test_the_weekly_summary_goes_once_on_monday_morning(org, owner, receiver):
     [body] = receiver.bodies()
     assert body["type"] == "summary.weekly" and body["data"]["week_from"] == "2026-11-23"
     assert body["data"]["url"].startswith("http")
+
+
+def test_escalation_unanswered_and_authorization_expiring_events(org, shop, owner, receiver):
+    from datetime import date
+
+    from appeals.models import Escalation
+
+    _webhook(org, owner, receiver)
+    case = ViolationFactory(account=shop, status=CaseStatus.ESCALATED)
+    Escalation.objects.create(
+        violation=case,
+        organization=org,
+        to_team=Escalation.Team.PROGRAM_TEAM,
+        reference="PT-9",
+        escalated_at=ny(2026, 11, 20, 10, 0),
+        answer_due_at=ny(2026, 11, 27, 10, 0),
+    )
+    shop.authorized = True
+    shop.authorization_expires_on = date(2026, 11, 30)
+    shop.save()
+    with time_machine.travel(ny(2026, 11, 27, 10, 30), tick=False):
+        reminders.reminders_sweep(enqueue=False)
+        assert sorted(_deliver_all()) == ["sent", "sent"]
+    bodies = {b["type"]: b["data"] for b in receiver.bodies()}
+    assert set(bodies) == {"escalation.unanswered", "reminder.authorization_expiring"}
+    assert bodies["escalation.unanswered"]["escalation"]["reference"] == "PT-9"
+    assert bodies["escalation.unanswered"]["case"]["id"] == case.pk
+    assert bodies["reminder.authorization_expiring"]["account"]["authorization_expires_on"] == "2026-11-30"

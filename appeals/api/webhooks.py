@@ -64,6 +64,14 @@ class EventAuthorization(Schema):
     authorization_expires_on: str
 
 
+class EventEscalation(Schema):
+    id: int
+    to_team: str
+    reference: str
+    escalated_at: str | None
+    answer_due_at: str | None
+
+
 class ReminderEventData(Schema):
     kind: str
     label: str
@@ -72,6 +80,7 @@ class ReminderEventData(Schema):
     case: EventCase | None = None
     ticket: EventTicket | None = None
     account: EventAuthorization | None = None
+    escalation: EventEscalation | None = None
     appeal_id: int | None = None
 
 

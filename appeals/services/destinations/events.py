@@ -16,6 +16,7 @@ from appeals.models import (
     Appeal,
     Delivery,
     Destination,
+    Escalation,
     EventType,
     Reminder,
     SupportTicket,
@@ -174,6 +175,7 @@ def events_for_reminders(dues: list, now: datetime) -> int:
     )
     tickets = SupportTicket.objects.in_bulk({d.ticket_id for d in dues if d.ticket_id})
     accounts = Account.objects.in_bulk({d.account_id for d in dues if d.account_id})
+    escalations = Escalation.objects.in_bulk({d.escalation_id for d in dues if d.escalation_id})
     made = 0
     by_org: dict[int, list[dict]] = {}
     for d in dues:
@@ -198,6 +200,15 @@ def events_for_reminders(dues: list, now: datetime) -> int:
             data["account"] = {"id": a.pk, "name": a.name, "authorization_expires_on": str(a.authorization_expires_on)}
         if d.appeal_id:
             data["appeal_id"] = d.appeal_id
+        if d.escalation_id in escalations:
+            e = escalations[d.escalation_id]
+            data["escalation"] = {
+                "id": e.pk,
+                "to_team": e.get_to_team_display(),
+                "reference": e.reference,
+                "escalated_at": _iso(e.escalated_at),
+                "answer_due_at": _iso(e.answer_due_at),
+            }
         by_org.setdefault(d.organization_id, []).append(
             envelope(
                 source=f"reminder:{d.kind}:{d.subject_key}:{d.deadline.isoformat()}",

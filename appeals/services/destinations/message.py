@@ -55,6 +55,8 @@ def message_for(event: dict) -> Message:
         facts.append(("Appeal round", str(appeal.get("round", ""))))
     if type_ == EventType.DECISION_RECORDED:
         facts.append(("Outcome", OUTCOMES.get(appeal.get("status", ""), appeal.get("status", ""))))
+    if data.get("escalation"):
+        facts.append(("Escalated to", data["escalation"]["to_team"]))
     if "deadline" in data:
         facts.append(("Deadline", _when(data["deadline"])))
     elif appeal.get("due_at") and type_ == EventType.APPEAL_SUBMITTED:
