@@ -6,8 +6,6 @@ import re
 from typing import Any
 
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
 
 from appeals.forms.outcomes import OutcomeForm
 from appeals.models import Appeal, Violation
@@ -53,16 +51,9 @@ MENTION = re.compile(r"(?<![\w.+-])(@[A-Za-z0-9._%+-]+(?:@[A-Za-z0-9-]+(?:\.[A-Z
 
 
 @register.filter
-def mentions_marked(body: str) -> SafeString:
-    """Escape a comment and highlight its @mentions; line breaks kept."""
-    parts = MENTION.split(str(body))
-    html = []
-    for index, part in enumerate(parts):
-        if index % 2:
-            html.append(format_html('<strong class="mention">{}</strong>', part))
-        else:
-            html.append(str(conditional_escape(part)).replace("\n", "<br>"))
-    return mark_safe("".join(html))  # noqa: S308 - every piece was escaped above
+def mention_parts(body: str) -> list[tuple[str, bool]]:
+    """A comment as (text, is a @mention) pieces, for appeals/case/_comment_body.html to highlight the mentions."""
+    return [(part, bool(index % 2)) for index, part in enumerate(MENTION.split(str(body))) if part]
 
 
 @register.simple_tag
