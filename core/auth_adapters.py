@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
+from django.utils.crypto import get_random_string
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,44 @@ def client_ip(request: HttpRequest | None) -> str:
     return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or ""
 
 
+def account_task_run(task, *args: Any) -> None:
+    """Enqueue an account-email task; in tests (ACCOUNT_EMAIL_TASK_EAGER) or with the broker down, run it here."""
+    if settings.ACCOUNT_EMAIL_TASK_EAGER:
+        task.apply(args=args, throw=True)
+        return
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception as exc:  # broker down: better a slower answer than a lost reset or verification link
+        logger.warning("Could not enqueue %s, running it now: %s", task.name, exc)
+        task.apply(args=args, throw=True)
+
+
+def password_reset_mails(email: str) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, context) of the mails a reset request for `email` sends: a link per account, or "no account".
+
+    Run by the worker, so the request does the same work whether or not the address has an account.
+    """
+    from urllib.parse import quote
+
+    from allauth.account.forms import default_token_generator
+    from allauth.account.internal.userkit import filter_users_by_email
+    from allauth.account.utils import user_pk_to_url_str
+    from django.urls import reverse
+
+    users = filter_users_by_email(email, is_active=True, prefer_verified=True, for_login=True)
+    if not users:
+        if not settings.ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS:
+            return []
+        return [("unknown_account", {"signup_url": settings.SITE_URL + reverse("account_signup")})]
+    template = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    mails = []
+    for user in users:
+        key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+        url = settings.SITE_URL + template.replace("UID-KEY", quote(key))
+        mails.append(("password_reset_key", {"user_name": user.display_name, "password_reset_url": url}))
+    return mails
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every account email (verification, reset, unknown address, security notices) leaves through a task.
@@ -55,15 +95,13 @@ class AccountAdapter(DefaultAccountAdapter):
         from core.tasks import account_email_send
 
         kind = template_prefix.rsplit("/", 1)[-1]
-        args = (kind, email, email_context(context))
-        if settings.ACCOUNT_EMAIL_TASK_EAGER:
-            account_email_send.apply(args=args, throw=True)
-            return
-        try:
-            account_email_send.apply_async(args=args, retry=False)
-        except Exception as exc:  # broker down: better a slower answer than a lost reset or verification link
-            logger.warning("Could not enqueue the %s email, sending it now: %s", kind, exc)
-            account_email_send.apply(args=args, throw=True)
+        account_task_run(account_email_send, kind, email, email_context(context))
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """A sign-up with a taken address: hash a throwaway password as a new account's would be hashed, so the
+        answer takes as long as a real sign-up (the hash is most of that time)."""
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)
 
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_ip(request) or "0.0.0.0"
