@@ -339,3 +339,13 @@ def test_case_plan_invariants(status, max_rounds, **rest):
         assert plan.deadline_at is None
     if plan.action == Action.START_FOLLOW_UP:
         assert plan.rounds_left >= 1 and plan.deadline_at >= NOW
+
+
+@pytest.mark.django_db
+def test_header_of_a_status_its_appeals_do_not_match_is_no_500(shop, member_client):
+    # A stored status ahead of the rows (data written around the services): the step is named, nothing linked.
+    for status in (CaseStatus.DRAFT, CaseStatus.UNDER_REVIEW, CaseStatus.ESCALATED, CaseStatus.UPHELD):
+        violation = ViolationFactory(account=shop, status=status)
+        response = member_client.get(reverse("appeals:case", kwargs={"violation_pk": violation.pk}))
+        assert response.status_code == 200
+        assert 'class="button primary-action"' not in _header(response.content.decode()) or status == "upheld"
