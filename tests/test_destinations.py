@@ -593,3 +593,16 @@ def test_escalation_unanswered_and_authorization_expiring_events(org, shop, owne
     assert bodies["escalation.unanswered"]["escalation"]["reference"] == "PT-9"
     assert bodies["escalation.unanswered"]["case"]["id"] == case.pk
     assert bodies["reminder.authorization_expiring"]["account"]["authorization_expires_on"] == "2026-11-30"
+
+
+def test_run_reminders_inline_sends_due_deliveries_too(org, shop, owner, receiver):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _webhook(org, owner, receiver)
+    _new_case(org, shop, owner)
+    out = StringIO()
+    call_command("run_reminders", "--inline", stdout=out)
+    assert "inline_delivery_sent=1" in out.getvalue()
+    assert sum(receiver.accepted.values()) == 1

@@ -27,6 +27,12 @@ class Command(BaseCommand):
             for user_id in digest_users:
                 outcome = self._try(lambda u=user_id: reminders.digest_deliver(user_id=u))
                 results[outcome] = results.get(outcome, 0) + 1
+            # Slack, Teams and webhook deliveries that are due, sent here too.
+            from appeals.services.destinations.deliver import deliveries_due, delivery_deliver
+
+            for delivery_id in deliveries_due(reminders.timezone.now()):
+                outcome = self._try(lambda i=delivery_id: delivery_deliver(delivery_id=i))
+                results[f"delivery_{outcome}"] = results.get(f"delivery_{outcome}", 0) + 1
             counts.update({f"inline_{k}": v for k, v in results.items()})
         counts["failed_total"] = Reminder.objects.filter(status=Reminder.Status.FAILED).count()
         self.stdout.write(", ".join(f"{k}={v}" for k, v in counts.items()))

@@ -70,6 +70,15 @@ def deliveries_claim_due(now: datetime) -> list[int]:
         return list(due.filter(claimed_at=now, claim_key=key).order_by("send_after", "id").values_list("id", flat=True))
 
 
+def deliveries_due(now: datetime) -> list[int]:
+    """Pending deliveries whose time has come and whose claim is free or expired (for `run_reminders --inline`)."""
+    return list(
+        Delivery.objects.filter(_claimable(now), status=Delivery.Status.PENDING, send_after__lte=now)
+        .order_by("send_after", "id")
+        .values_list("id", flat=True)
+    )
+
+
 def delivery_claim(*, delivery_id: int, now: datetime, token: datetime | str | None, delivery: str) -> bool:
     allowed = _claimable(now)
     for key in (_key_of(token), delivery):
