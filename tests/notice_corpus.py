@@ -1046,8 +1046,11 @@ Thanks, Ana
     ),
 ]
 
-# Written after the parser was tuned on the notices above and never used to change it: the test prints its
-# figure apart, the honest estimate of how the parser does on notices it has not seen.
+# Written after the parser was tuned on the notices above, to estimate how it does on notices it has not seen:
+# the test prints their figure apart. Measured on first run: batch 1, 96.9% of fields right (127/130 after the
+# day-first rule for non-American time zones); batch 2, 94.9% (74/78), before the two rules its misses showed
+# (a bullet list item may carry a description after its ID; a whole creator account restricted is an affiliate
+# restriction). Nothing else was changed for them.
 HELD_OUT: list[Notice] = [
     notice(
         "held-sc-card-ip-copyright",
@@ -1255,5 +1258,135 @@ Update your business information in Seller Center.
         action="Warning issued",
         record_status="enforced",
         enforced_at=at("2026-11-05 00:00"),
+    ),
+]
+
+# Batch 2, written after batch 1's figure was taken.
+HELD_OUT += [
+    notice(
+        "held2-sc-detail-gmt8",
+        """Violation details
+
+Violation ID: VR7500111222
+Violation Type: Product
+Violation reason: Prohibited products - counterfeit electronics
+Penalty: Listing suspended
+Points deducted: 1
+Date: 2026-11-08 13:45:10 (GMT+8)
+SKU ID: 1760000111222333444
+""",
+        source="seller_center",
+        reference="VR7500111222",
+        kind="listing_removal",
+        policy="Prohibited products - counterfeit electronics",
+        action="Listing suspended",
+        record_status="enforced",
+        enforced_at=datetime.fromisoformat("2026-11-08T13:45:10+08:00"),
+        penalty_points=1,
+        sku_ids=["1760000111222333444"],
+    ),
+    notice(
+        "held2-studio-product-link",
+        """Hi @homebrewhank,
+
+The product link in your video was removed because the product is not allowed in the Creator Marketplace.
+
+Video ID: 7402000333444555666
+Product ID: 1761000222333444555
+Violation ID: AFF7501000333
+Time: 11/08/2026 6:30 PM
+""",
+        source="studio",
+        audience="creator",
+        reference="AFF7501000333",
+        kind="affiliate_restriction",
+        policy="the product is not allowed in the Creator Marketplace",
+        action="The product link in your video was removed",
+        record_status="enforced",
+        enforced_at=at("2026-11-08 18:30"),
+        video_ids=["7402000333444555666"],
+        product_ids=["1761000222333444555"],
+        account_external_id="@homebrewhank",
+    ),
+    notice(
+        "held2-email-star-bullets",
+        """Hello Seller,
+
+Violation ID: VR7502000444
+Reason: Misleading pricing
+Action taken: Products removed
+Violation time: 2026-11-07 11:00
+Affected SKUs:
+* 1762000333444555666 ($12.99)
+* 1762000333444555667 ($14.99)
+
+Sale price must not exceed the list price by 20%.
+""",
+        reference="VR7502000444",
+        kind="listing_removal",
+        policy="Misleading pricing",
+        action="Products removed",
+        record_status="enforced",
+        enforced_at=at("2026-11-07 11:00"),
+        sku_ids=["1762000333444555666", "1762000333444555667"],
+    ),
+    notice(
+        "held2-email-take-effect",
+        """Dear Seller,
+
+Violation ID: VR7503000555
+Reason: Missing product safety certificate
+Action: Product deactivation
+This action will take effect on 11/20/2026 unless you upload the certificate.
+Notice date: 11/08/2026
+Product ID: 1763000444555666777
+""",
+        reference="VR7503000555",
+        kind="listing_removal",
+        policy="Missing product safety certificate",
+        action="Product deactivation",
+        record_status="pending",
+        enforced_at=at("2026-11-08 00:00"),
+        product_ids=["1763000444555666777"],
+    ),
+    notice(
+        "held2-email-order-cancelled",
+        """Hi Seller,
+
+Order #578111222333444555 was cancelled by the platform.
+Reason: Suspected fraudulent order
+Violation ID: VR7504000666
+Date: November 8, 2026 9:12 AM
+""",
+        reference="VR7504000666",
+        kind="order_action",
+        policy="Suspected fraudulent order",
+        action="Order #578111222333444555 was cancelled by the platform",
+        record_status="enforced",
+        enforced_at=at("2026-11-08 09:12"),
+        order_ids=["578111222333444555"],
+    ),
+    notice(
+        "held2-studio-account-banned",
+        """TikTok Shop Studio
+
+Hi @quickdealsdan,
+
+Your creator account has been permanently banned from TikTok Shop for repeated severe violations.
+
+Violation ID: CB7505000777
+Violation time: 2026-11-08 07:00
+Appeal by: 2026-12-08
+""",
+        source="studio",
+        audience="creator",
+        reference="CB7505000777",
+        kind="affiliate_restriction",
+        policy="repeated severe violations",
+        action="Your creator account has been permanently banned from TikTok Shop",
+        record_status="enforced",
+        enforced_at=at("2026-11-08 07:00"),
+        account_external_id="@quickdealsdan",
+        appeal_by=date(2026, 12, 8),
     ),
 ]

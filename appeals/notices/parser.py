@@ -160,7 +160,8 @@ def _ids_in_value(value: str) -> list[str]:
 
 
 def _id_lines(lines: list[str], start: int) -> list[str]:
-    """A list under a label: the following lines that hold nothing but IDs (bullets allowed)."""
+    """A list under a label: the following lines that hold nothing but IDs, or bullets that start with one
+    ("- 1729384756 ($12.99)": the rest of a bullet is its description)."""
     ids: list[str] = []
     for line in lines[start + 1 : start + 201]:
         if not line:
@@ -169,6 +170,9 @@ def _id_lines(lines: list[str], start: int) -> list[str]:
             continue
         found = _ids_in_value(line)
         rest = _LIST_SPLIT.sub("", re.sub(rf"{_TOKEN}", "", line.lstrip("-*"))).strip()
+        if found and rest and line.startswith(("-", "*")):
+            first = _id(line.lstrip("-* ").split()[0])
+            found, rest = ([first], "") if first else (found, rest)
         if not found or rest:
             break
         ids.extend(found)
@@ -211,7 +215,7 @@ _KIND_RULES = [
     (
         "shop_restriction",
         re.compile(
-            r"(?:shop|store|account)\s+(?:has\s+been\s+|is\s+|was\s+|will\s+be\s+)?(?:temporarily\s+)?"
+            r"(?:shop|store|account)\s+(?:has\s+been\s+|is\s+|was\s+|will\s+be\s+)?(?:temporarily\s+|permanently\s+)?"
             r"(?:suspend|restrict|deactivat|frozen|freez|clos|ban|limit)|suspension|restricted features"
             r"|feature restriction|(?:shop|store)[- ]level|unable to (?:list|sell|create|publish)|selling privileges"
             r"|withh[oe]ld(?:ing)? (?:funds|settlement|payout)|shop restriction|suspend(?:ed|ing)? (?:your )?"
@@ -373,6 +377,9 @@ def parse_notice(
     notice.action = _clip(_first(values("action")) or _action_in(prose))
     subject = "\n".join(lines[:4])
     notice.kind = _kind_of(_first(_kind_value(v) for v in values("kind")), notice.action, subject, notice.policy, prose)
+    if notice.kind == "shop_restriction" and (notice.account_external_id or "").startswith("@"):
+        # A creator has no shop: a restriction of the whole account is of its selling (affiliate) privileges.
+        notice.kind = "affiliate_restriction"
 
     points = [_points(v) for v in values("penalty_points")]
     notice.penalty_points = _first_int([*points, *_points_in(prose)])
