@@ -77,7 +77,7 @@ class Plan:
 
 def rounds_left(facts: CaseFacts) -> int:
     """Rounds the platform still allows; a draft has not used its round yet."""
-    used = facts.latest_round - (1 if facts.status == CaseStatus.DRAFT else 0)
+    used = max(0, facts.latest_round - (1 if facts.status == CaseStatus.DRAFT else 0))
     return max(0, facts.max_rounds - used)
 
 
