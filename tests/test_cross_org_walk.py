@@ -34,6 +34,7 @@ NOT_OBJECTS = {
     "token": "not-a-real-token",  # password reset token / invitation token
     "signed": "not-a-real-signature",  # email unsubscribe link (signed)
     "step": 1,  # appeal builder step number
+    "session_pk": 1,  # a person's own signed-in session; someone else's is a 404 (tests/test_people_sessions.py)
 }
 
 
