@@ -196,3 +196,17 @@ def test_account_pages_do_not_light_up_the_accounts_menu_entry(owner_client):
     assert [item.label for item in page.context["nav_items"] if item.current] == []
     security = owner_client.get("/settings/security/")
     assert [item.label for item in security.context["nav_items"] if item.current] == ["Settings"]
+
+
+def test_removing_the_authenticator_after_reauthenticating_emails_the_owner(
+    client, owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    TOTP.activate(owner, pyotp.random_base32())
+    client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    _reauthenticate(client, "/auth/2fa/totp/deactivate/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/auth/2fa/totp/deactivate/")
+    assert response["Location"] == "/auth/2fa/"
+    assert not Authenticator.objects.filter(user=owner, type=Authenticator.Type.TOTP).exists()
+    [notice] = [m for m in mailoutbox if "removed" in m.subject]
+    assert notice.to == ["owner@acme.test"] and "authenticator app was removed" in notice.body
