@@ -176,18 +176,31 @@ def history_load(*, organization, accounts: list[Account], users: dict, calendar
     author, reviewer = users["member"], users["manager"]
     kinds_of = {a.pk: sorted(str(k) for k in KINDS_FOR_ACCOUNT[Account.Kind(a.kind)]) for a in accounts}
     earliest = now - timedelta(days=HISTORY_DAYS)
+    # Enforcement dates per (account, kind), the planned cases' included: no account may reach the platform's
+    # repeat-violation threshold (that would cost a real shop or creator its e-commerce permissions).
+    taken: dict[tuple[int, str], list[datetime]] = {}
+    for account_id, kind, at in Violation.objects.filter(organization=organization).values_list(
+        "account_id", "kind", "enforced_at"
+    ):
+        taken.setdefault((account_id, kind), []).append(at)
     _EVENTS.clear()
     for n in range(HISTORY_CASES):
-        account = accounts[rng.randrange(len(accounts))]
-        kinds = kinds_of[account.pk]
-        kind = rng.choices(kinds, weights=[KIND_WEIGHT.get(k, 1.0) for k in kinds])[0]
         quality = Quality.draw(rng, rng.random())
-        decided_at = earliest + timedelta(seconds=rng.uniform(0, (HISTORY_DAYS - 2) * 86400))
-        decided_at = _working_hour(decided_at)
-        submitted_at = decided_at - timedelta(days=rng.choice([1, 2, 2, 3, 3, 3, 4, 5, 7]), hours=rng.randint(0, 5))
-        enforced_at = (submitted_at - timedelta(days=quality.notice_days, hours=rng.randint(1, 8))).replace(
-            second=0, microsecond=0
-        )
+        # A date where some account and kind still has room under the repeat threshold (a few tries).
+        for _ in range(20):
+            decided_at = earliest + timedelta(seconds=rng.uniform(0, (HISTORY_DAYS - 2) * 86400))
+            decided_at = _working_hour(decided_at)
+            submitted_at = decided_at - timedelta(days=rng.choice([1, 2, 2, 3, 3, 3, 4, 5, 7]), hours=rng.randint(0, 5))
+            enforced_at = (submitted_at - timedelta(days=quality.notice_days, hours=rng.randint(1, 8))).replace(
+                second=0, microsecond=0
+            )
+            choice = _account_and_kind(accounts, kinds_of, taken, enforced_at, organization, rng)
+            if choice is not None:
+                break
+        else:
+            continue
+        account, kind = choice
+        taken.setdefault((account.pk, kind), []).append(enforced_at)
         violation = _violation(organization, account, kind, n, enforced_at, calendar, rng, author)
         first = _decided_appeal(
             violation, 1, None, quality, submitted_at, decided_at, calendar, rng, author, now, quality.evidence
@@ -217,6 +230,22 @@ def history_load(*, organization, accounts: list[Account], users: dict, calendar
             _event(violation, TimelineVerb.COMMENTED, reviewer, at=first.decided_at + timedelta(hours=2))
     TimelineEvent.objects.bulk_create(_EVENTS, batch_size=500)
     _EVENTS.clear()
+
+
+def _account_and_kind(accounts, kinds_of, taken, at: datetime, organization, rng: random.Random):
+    """A random account and kind whose cases around `at` stay under the repeat threshold in any window of
+    repeat_violation_days (checked over twice the window, so every window holding `at` is covered); None when
+    40 tries find none."""
+    window = timedelta(days=organization.repeat_violation_days)
+    limit = organization.repeat_violation_count - 1
+    for _ in range(40):
+        account = accounts[rng.randrange(len(accounts))]
+        kinds = kinds_of[account.pk]
+        kind = rng.choices(kinds, weights=[KIND_WEIGHT.get(k, 1.0) for k in kinds])[0]
+        near = sum(1 for d in taken.get((account.pk, kind), ()) if abs(d - at) < window)
+        if near < limit:
+            return account, kind
+    return None
 
 
 def _working_hour(at: datetime) -> datetime:

@@ -144,3 +144,9 @@ def test_six_months_of_decided_appeals_tell_what_wins():
     notice = {row["key"]: row["rate"] for row in data["breakdowns"]["notice"]}
     assert notice["0-2"].rate > notice["8-30"].rate
     assert data["success_trend_shown"]["judged"] >= 5
+
+    # Six months of cases, yet no shop or creator reaches the platform's repeat-violation threshold.
+    from appeals.services.violations import repeat_count
+
+    for violation in Violation.objects.filter(organization=organization).select_related("account", "organization"):
+        assert not repeat_count(violation=violation).warn, violation.reference
