@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.forms import BoundField
 from django.http import QueryDict
 from django.template.defaultfilters import date as date_filter
 from django.template.defaulttags import querystring as _querystring
@@ -23,12 +24,48 @@ def querystring(query: QueryDict, **changes: Any) -> str:
     return _querystring(None, query, **changes)
 
 
+# Widgets whose Django templates templates/jinja2/widget.html writes itself: <input>, <textarea>, <select>.
+_PLAIN_WIDGETS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "text",
+        "number",
+        "email",
+        "url",
+        "password",
+        "hidden",
+        "date",
+        "datetime",
+        "time",
+        "search",
+        "tel",
+        "color",
+        "input",
+        "textarea",
+        "select",
+    )
+)
+
+
+def widget_context(bound: BoundField) -> dict[str, Any] | None:
+    """What Django's widget template gets (the same attributes BoundField.as_widget adds); None for other widgets."""
+    widget = bound.field.widget
+    if widget.template_name not in _PLAIN_WIDGETS:
+        return None
+    if bound.field.localize:
+        widget.is_localized = True
+    attrs = bound.build_widget_attrs({}, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    return widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+
+
 def truncatechars(value: Any, length: int) -> str:
     return Truncator(value).chars(length)
 
 
 def environment(**options: Any) -> Environment:
     env = Environment(**options)
-    env.globals.update(static=static, url=url, querystring=querystring)
+    env.globals.update(static=static, url=url, querystring=querystring, widget_context=widget_context)
     env.filters.update(date=date_filter, truncatechars=truncatechars)
     return env
