@@ -176,6 +176,57 @@ class OtherWorld:
     def closed_date(self):
         return ClosedDate.objects.create(organization=self.org, date=date(2031, 1, 2))
 
+    @cached_property
+    def import_profile(self):
+        return m.ImportProfile.objects.create(organization=self.org, name="Other layout", header_key="k")
+
+    @cached_property
+    def saved_view(self):
+        return m.SavedView.objects.create(organization=self.org, user=self.user, name="Other view", query="status=x")
+
+    @cached_property
+    def intake(self):
+        from appeals.inbound_models import NoticeIntake
+
+        return NoticeIntake.objects.create(organization=self.org, source=NoticeIntake.Source.values[0], text="n")
+
+    @cached_property
+    def intake_image(self):
+        from appeals.inbound_models import NoticeIntakeImage
+
+        content = b"intake image of other org"
+        image = NoticeIntakeImage(
+            intake=self.intake,
+            organization=self.org,
+            original_name="notice.png",
+            content_type="image/png",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        image.file.save("notice.png", ContentFile(content), save=False)
+        image.save()
+        return image
+
+    @cached_property
+    def destination(self):
+        from appeals.notify_models import Destination
+
+        return Destination.objects.create(
+            organization=self.org, kind=Destination.Kind.values[0], name="Other hook", url="https://example.com/h"
+        )
+
+    @cached_property
+    def delivery(self):
+        from appeals.notify_models import Delivery
+
+        return Delivery.objects.create(
+            organization=self.org,
+            destination=self.destination,
+            event_id="other-event",
+            event_type=Delivery._meta.get_field("event_type").choices[0][0],
+            event={"id": "other-event"},
+        )
+
 
 # kwarg name -> the other organization's record it stands for.
 OBJECTS: dict[str, Callable[[OtherWorld], object]] = {
@@ -199,6 +250,12 @@ OBJECTS: dict[str, Callable[[OtherWorld], object]] = {
     "comment_pk": lambda w: w.comment,
     "event_pk": lambda w: w.event,
     "closed_date_pk": lambda w: w.closed_date,
+    "profile_pk": lambda w: w.import_profile,
+    "view_pk": lambda w: w.saved_view,
+    "intake_pk": lambda w: w.intake,
+    "image_pk": lambda w: w.intake_image,
+    "destination_pk": lambda w: w.destination,
+    "delivery_pk": lambda w: w.delivery,
 }
 
 
