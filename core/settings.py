@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the path or query string is refused before a view can put it in a query (core.input_guard).
+    "core.input_guard.NulRefusedMiddleware",
     # Before anything reads the body: a body over its route's cap is refused unread.
     "core.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -424,7 +426,10 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Per user and organization, whichever token they use (appeals.api.base.UserOrganizationThrottle).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+# Active (not revoked) API tokens a user may hold across organizations (core.tokens).
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,16 @@ def api_token_create(*, user: User, organization: Organization, name: str) -> tu
     name = (name or "").strip()
     if not name:
         raise TokenError("Give the token a name, such as the script that will use it.")
+    if "\x00" in name:
+        raise TokenError("The name must not contain NUL characters.")
+    # The user's row is locked so two requests at once cannot both take the last free place.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.API_TOKENS_PER_USER
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= limit:
+        raise TokenError(
+            f"You already have {limit} active tokens, the most allowed. Revoke one you no longer use, then create "
+            "this one."
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, organization=organization, name=name[:80], prefix=raw[:10], key_hash=hash_secret(raw)

@@ -28,7 +28,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 user=request.user, organization=request.organization, name=request.POST.get("name", "")
             )
         except TokenError as exc:
-            error = str(exc)
+            error, status = str(exc), 400
     tokens = ApiToken.objects.filter(user=request.user, organization=request.organization).order_by("-created_at")
     return render(
         request,
