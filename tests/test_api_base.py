@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from core.models import ApiToken, Role
-from core.tokens import api_token_create
+from core.tokens import TokenError, api_token_create, api_token_revoke
 from tests.factories import MembershipFactory
 
 
@@ -95,7 +97,14 @@ def test_openapi_and_docs_need_no_token_and_no_outside_host(client, db):
     assert b"cdn" not in docs.content.lower() and b"https://" not in docs.content
 
 
-def test_rate_limit_answers_429_json(client, token, settings):
+@pytest.fixture
+def own_cache(settings):
+    """A key prefix of this test's own: the budget is keyed by user and organization IDs, which tests running
+    at once on other xdist workers (same Redis, own database) also have."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
+
+
+def test_rate_limit_answers_429_json(client, token, settings, own_cache):
     from appeals.api import api
 
     throttle = api.throttle[0]
@@ -110,6 +119,56 @@ def test_rate_limit_answers_429_json(client, token, settings):
 
         cache.clear()
     assert statuses == [200, 200, 429]
+
+
+def test_rate_limit_is_per_user_and_organization_not_per_token(client, owner, org, other_org, settings, own_cache):
+    """Issue 18, finding 13: a second token of the same user shares the first one's budget."""
+    from django.core.cache import cache
+
+    from appeals.api import api
+
+    MembershipFactory(user=owner, organization=other_org, role=Role.OWNER)
+    first = api_token_create(user=owner, organization=org, name="one")[1]
+    second = api_token_create(user=owner, organization=org, name="two")[1]
+    elsewhere = api_token_create(user=owner, organization=other_org, name="other org")[1]
+    throttle = api.throttle[0]
+    throttle.rate = "2/m"
+    throttle.num_requests, throttle.duration = throttle.parse_rate("2/m")
+    try:
+        statuses = [client.get("/api/v1/organization", **auth(raw)).status_code for raw in (first, second, second)]
+        other = client.get("/api/v1/organization", **auth(elsewhere)).status_code
+    finally:
+        throttle.rate = f"{settings.API_RATE_LIMIT_PER_MINUTE}/m"
+        throttle.num_requests, throttle.duration = throttle.parse_rate(throttle.rate)
+        cache.clear()
+    assert statuses == [200, 200, 429]
+    assert other == 200
+
+
+def test_tokens_per_user_are_capped_with_a_clear_error(owner, org, owner_client, settings):
+    settings.API_TOKENS_PER_USER = 3
+    for n in range(3):
+        api_token_create(user=owner, organization=org, name=f"t{n}")
+    with pytest.raises(TokenError, match="3 active tokens"):
+        api_token_create(user=owner, organization=org, name="one too many")
+    response = owner_client.post("/profile/tokens/", {"name": "one too many"})
+    assert response.status_code == 400
+    assert "3 active tokens" in response.content.decode() and 'id="token-name-error"' in response.content.decode()
+    with pytest.raises(CommandError, match="3 active tokens"):
+        call_command("create_api_token", owner.email, "--org", org.slug)
+    assert ApiToken.objects.filter(user=owner).count() == 3
+    # A revoked token frees its place.
+    api_token_revoke(token=ApiToken.objects.filter(user=owner).first())
+    api_token_create(user=owner, organization=org, name="replacement")
+    assert ApiToken.objects.filter(user=owner, revoked_at__isnull=True).count() == 3
+
+
+def test_a_token_name_with_nul_is_a_field_error(owner_client, owner):
+    """Issue 18, finding 5: name=a%00b was a 500."""
+    response = owner_client.post("/profile/tokens/", "name=a%00b", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode() and 'id="token-name-error"' in response.content.decode()
+    assert not ApiToken.objects.filter(user=owner).exists()
 
 
 def test_viewer_token_reads(client, org):

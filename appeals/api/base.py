@@ -251,5 +251,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, 500, "server_error", "Something went wrong on our side; it has been logged.")
 
 
+class UserOrganizationThrottle(AuthRateThrottle):
+    """One budget per user and organization, shared by all of the user's tokens there (a new token is no way
+    around the limit)."""
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        organization = getattr(request, "organization", None)
+        if organization is None or not request.user.is_authenticated:
+            return super().get_cache_key(request)
+        return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}-org-{organization.pk}"}
+
+
 def throttles() -> list:
-    return [AuthRateThrottle(f"{settings.API_RATE_LIMIT_PER_MINUTE}/m")]
+    return [UserOrganizationThrottle(f"{settings.API_RATE_LIMIT_PER_MINUTE}/m")]
