@@ -60,7 +60,7 @@ def due_phrase(dt: datetime | None, organization=None) -> str:
 
 @register.inclusion_tag("appeals/_deadline.html", takes_context=True)
 def deadline(context, dt: datetime | None, organization=None) -> dict:
-    """<time> with the local date and time in the viewer's timezone, then the business-day phrase."""
+    """The local date and time in the viewer's timezone, then the business-day phrase (appeals/_deadline.html)."""
     if not dt:
         return {"dt": None}
     organization = organization or context.get("current_organization")
