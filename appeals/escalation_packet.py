@@ -8,6 +8,7 @@ import zipfile
 from datetime import datetime
 
 from appeals.models import Appeal, NoticeAttachment, Violation
+from appeals.services.evidence import download_name
 
 
 def _day(moment: datetime | None, violation: Violation) -> str:
@@ -105,12 +106,12 @@ def packet_zip(violation: Violation) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("packet.txt", packet_text(violation))
         for index, (name, _caption, item) in enumerate(_evidence(_appeals(violation)), start=1):
+            name = download_name(name, item.content_type)
             _add_file(archive, unique(f"evidence/{index:02d}-{_safe(name)}"), item.file)
         attachment: NoticeAttachment
         for index, attachment in enumerate(violation.attachments.all(), start=1):
-            _add_file(
-                archive, unique(f"notice-screenshots/{index:02d}-{_safe(attachment.original_name)}"), attachment.file
-            )
+            name = download_name(attachment.original_name, attachment.content_type)
+            _add_file(archive, unique(f"notice-screenshots/{index:02d}-{_safe(name)}"), attachment.file)
     return buffer.getvalue()
 
 

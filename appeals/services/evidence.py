@@ -39,6 +39,18 @@ ACCEPTED = {
     "text/csv": (Evidence.Category.SPREADSHEET, False),
 }
 TEXT_EXTENSIONS = {".txt": "text/plain", ".csv": "text/csv"}
+# The extension a download gets for each accepted type, whatever the uploader called the file.
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/webp": (".webp",),
+    "image/gif": (".gif",),
+    "application/pdf": (".pdf",),
+    DOCX: (".docx",),
+    XLSX: (".xlsx",),
+    "text/plain": (".txt",),
+    "text/csv": (".csv",),
+}
 THUMBNAIL_SIZE = (240, 240)
 # Upper bound on an image's pixels; Pillow's own guard is twice its MAX_IMAGE_PIXELS.
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
@@ -62,6 +74,16 @@ def clean_filename(name: str) -> str:
         name = "file"
     stem, ext = os.path.splitext(name)
     return stem[: 200 - len(ext[:20])] + ext[:20]
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name a file is downloaded under: its extension follows the sniffed type, so a JPEG uploaded as
+    report.html downloads as report.jpg (the browser and the OS go by the extension)."""
+    stem, ext = os.path.splitext(clean_filename(name))
+    allowed = EXTENSIONS.get(content_type, (".bin",))
+    if ext.lower() in allowed:
+        return stem + ext
+    return (stem or "file") + allowed[0]
 
 
 def _read_all(upload: UploadedFile) -> bytes:

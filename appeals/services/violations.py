@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import filetype
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
@@ -28,7 +27,7 @@ from appeals.models import (
     ViolationKind,
     Watch,
 )
-from appeals.services import ServiceError, StaleVersion
+from appeals.services import ServiceError, StaleVersion, evidence
 from appeals.services.appeals import FACT_VIOLATION_INPUTS, appeal_analytics_facts_refresh
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
@@ -313,23 +312,31 @@ def notice_attachment_add(*, violation: Violation, upload, by) -> NoticeAttachme
     if upload.size > ATTACHMENT_MAX_BYTES:
         raise ServiceError(f"The screenshot is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB.", field="file")
     content = upload.read()
-    kind = filetype.guess(content[:8192])
-    if kind is None or kind.mime not in ATTACHMENT_TYPES:
+    original_name = (getattr(upload, "name", "") or "notice").rsplit("/", 1)[-1][:255]
+    # The evidence checks: the type from the bytes, then Pillow opens it within the pixel limit.
+    try:
+        sniffed = evidence.sniff(content, original_name)
+    except ServiceError:
+        sniffed = None
+    if sniffed is None or sniffed.content_type not in ATTACHMENT_TYPES:
         raise ServiceError("Attach a screenshot as a PNG, JPEG, GIF or WebP image.", field="file")
+    try:
+        evidence.check_image(content, original_name)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, field="file") from None
     sha256 = hashlib.sha256(content).hexdigest()
     if NoticeAttachment.objects.filter(violation=violation, sha256=sha256).exists():
         raise ServiceError("This screenshot is already attached to the case.", field="file")
-    original_name = (getattr(upload, "name", "") or "notice").rsplit("/", 1)[-1][:255]
     attachment = NoticeAttachment(
         violation=violation,
         organization_id=violation.organization_id,
         original_name=original_name,
-        content_type=kind.mime,
+        content_type=sniffed.content_type,
         size=len(content),
         sha256=sha256,
         uploaded_by=by,
     )
-    attachment.file.save(f"notice.{kind.extension}", ContentFile(content), save=False)
+    attachment.file.save(evidence.download_name("notice", sniffed.content_type), ContentFile(content), save=False)
     attachment.save()
     timeline_record(
         violation=violation,

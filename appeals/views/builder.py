@@ -15,12 +15,14 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appeals import builder_forms as forms
+from appeals.downloads import private_download, private_file
 from appeals.models import Appeal, AppealTemplate, ChecklistItem, Evidence, Violation, ViolationKind
 from appeals.selectors.follow_ups import follow_up_changes
 from appeals.services import ServiceError, StaleVersion
 from appeals.services import appeals as appeal_services
 from appeals.services import checklists as checklist_services
 from appeals.services import evidence as evidence_services
+from appeals.services.evidence import download_name
 from core.dates import day
 from core.models import Role
 from core.tenancy import get_scoped_or_404, member_required, scoped
@@ -260,24 +262,11 @@ def evidence_remove(request: HttpRequest, evidence_pk: int) -> HttpResponse:
     return redirect(_step_url(appeal, 4))
 
 
-def _private_file(response: FileResponse) -> FileResponse:
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=0, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @require_GET
 @member_required()
 def evidence_download(request: HttpRequest, evidence_pk: int) -> FileResponse:
     evidence = _evidence(request, evidence_pk)
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    return _private_file(response)
+    return private_download(evidence.file, name=evidence.original_name, content_type=evidence.content_type)
 
 
 @require_GET
@@ -288,7 +277,7 @@ def evidence_thumbnail(request: HttpRequest, evidence_pk: int) -> FileResponse:
         raise Http404("No thumbnail.")
     content_type = "image/png" if evidence.thumbnail.name.endswith(".png") else "image/jpeg"
     response = FileResponse(evidence.thumbnail.open("rb"), content_type=content_type)
-    return _private_file(response)
+    return private_file(response)
 
 
 def _download_text(appeal: Appeal, evidence: list[Evidence]) -> str:
@@ -314,6 +303,10 @@ def appeal_download_text(request: HttpRequest, appeal_pk: int) -> HttpResponse:
     return response
 
 
+def _entry_name(evidence: Evidence) -> str:
+    return download_name(evidence.original_name, evidence.content_type)
+
+
 @require_GET
 @member_required()
 def appeal_download(request: HttpRequest, appeal_pk: int) -> FileResponse:
@@ -326,14 +319,14 @@ def appeal_download(request: HttpRequest, appeal_pk: int) -> FileResponse:
         for number, evidence in enumerate(evidence_list, start=1):
             with (
                 evidence.file.open("rb") as source,
-                archive.open(f"evidence/{number:02d}-{evidence.original_name}", "w") as target,
+                archive.open(f"evidence/{number:02d}-{_entry_name(evidence)}", "w") as target,
             ):
                 for chunk in iter(lambda: source.read(1024 * 1024), b""):
                     target.write(chunk)
     spool.seek(0)
     name = _download_name(appeal)
     response = FileResponse(spool, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
-    return _private_file(response)
+    return private_file(response)
 
 
 @require_POST

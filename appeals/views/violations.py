@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appeals import imports
+from appeals.downloads import private_download
 from appeals.filters import ViolationFilter
 from appeals.forms.saved_views import SavedViewForm, list_query
 from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ViolationForm
@@ -358,14 +359,7 @@ def attachment_add(request: HttpRequest, violation_pk: int) -> HttpResponse:
 @member_required()
 def attachment_download(request: HttpRequest, violation_pk: int, attachment_pk: int) -> FileResponse:
     attachment = get_scoped_or_404(request, NoticeAttachment.objects.all(), pk=attachment_pk, violation_id=violation_pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(attachment.file, name=attachment.original_name, content_type=attachment.content_type)
 
 
 def list_url(**params) -> str:
