@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, CaseStatus, Reminder, Watch
 from core.models import Organization, Role
+from tests.broker import broker_switch
 from tests.factories import AccountFactory, AppealFactory, MembershipFactory, OrganizationFactory, ViolationFactory
 
 pytestmark = [pytest.mark.celery_live, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -262,8 +263,7 @@ def test_saving_a_case_with_the_broker_down_is_quick_and_the_reminder_goes_out_l
     org = _always_open_org()
     person = MembershipFactory(organization=org, role=Role.MEMBER, user__email="later@live.test").user
     saved_url = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{_free_port()}/0"  # Redis "stopped"
-    app.pool.force_close_all()
+    broker_switch(app, f"redis://127.0.0.1:{_free_port()}/0")  # Redis "stopped"
     try:
         started = time.monotonic()
         with transaction.atomic():
@@ -271,8 +271,7 @@ def test_saving_a_case_with_the_broker_down_is_quick_and_the_reminder_goes_out_l
             transaction.on_commit(reminders.reminders_sweep_soon)
         elapsed = time.monotonic() - started
     finally:
-        app.conf.broker_url = saved_url
-        app.pool.force_close_all()
+        broker_switch(app, saved_url)
     assert elapsed < 3, elapsed
     port = _free_port()
     inbox = Inbox()

@@ -24,6 +24,7 @@ from appeals.models import (
 )
 from appeals.services import reminders
 from core.models import Role, User
+from tests.broker import broker_switch
 from tests.factories import AppealFactory, MembershipFactory, UserFactory, ViolationFactory
 
 NY = ZoneInfo("America/New_York")
@@ -463,15 +464,13 @@ def test_enqueue_with_the_broker_down_is_quick_and_harmless(settings):
     from core.celery import app
 
     saved = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
-    app.pool.force_close_all()
+    broker_switch(app, f"redis://127.0.0.1:{_closed_port()}/0")
     try:
         started = time.monotonic()
         assert reminders.enqueue_safely(tasks.reminder_send, 1) is False
         assert time.monotonic() - started < 3
     finally:
-        app.conf.broker_url = saved
-        app.pool.force_close_all()
+        broker_switch(app, saved)
 
 
 def test_manager_retry_of_a_failed_reminder(case, assignee, org, django_capture_on_commit_callbacks):
@@ -589,8 +588,7 @@ def test_broker_down_releases_the_sweeps_claims_at_once(case, assignee, django_c
 
     _appeal(case, ny(2026, 11, 25, 14, 0))
     saved = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
-    app.pool.force_close_all()
+    broker_switch(app, f"redis://127.0.0.1:{_closed_port()}/0")
     try:
         with (
             time_machine.travel(ny(2026, 11, 25, 10, 0), tick=False),
@@ -598,8 +596,7 @@ def test_broker_down_releases_the_sweeps_claims_at_once(case, assignee, django_c
         ):
             assert reminders.reminders_sweep()["to_send"] == 1
     finally:
-        app.conf.broker_url = saved
-        app.pool.force_close_all()
+        broker_switch(app, saved)
     r = Reminder.objects.get()
     assert (r.status, r.claimed_at) == (Reminder.Status.PENDING, None)
     # So the next sweep, two minutes later, publishes it again instead of waiting out the lease.

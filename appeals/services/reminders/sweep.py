@@ -37,10 +37,15 @@ def enqueue_safely(task: str | Any, *args: Any) -> bool:
     """Publish a task (by name: services never import the tasks module); False (never an exception, never
     a long wait) when the broker is unreachable.
 
-    The work stays in the database as a pending row, so the next sweep enqueues it again.
+    The work stays in the database as a pending row, so the next sweep enqueues it again. The pooled connection
+    is checked with one attempt first: a publish on a connection the broker dropped would otherwise reconnect
+    with kombu's retries (minutes), inside a web request or the sweep.
     """
     try:
-        (app.signature(task) if isinstance(task, str) else task).apply_async(args=args, retry=False)
+        with app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=1)
+            signature = app.signature(task) if isinstance(task, str) else task
+            signature.apply_async(args=args, retry=False, producer=producer)
     except Exception as exc:  # kombu OperationalError, redis ConnectionError, OSError: all mean "not now"
         log.warning("Could not enqueue %s%r: %s", getattr(task, "name", task), args, exc)
         return False
