@@ -109,6 +109,9 @@ def creator_account(org):
 def _client_for(user) -> Client:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    # A session's first request records it among the person's active sessions (core/usersessions.py, then
+    # at most every USERSESSIONS_SEEN_SECONDS); tests see a session already in use, as every later page does.
+    client.get("/healthz")
     return client
 
 
