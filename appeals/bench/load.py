@@ -1,0 +1,168 @@
+"""The inbox under load: gunicorn serving the app, 20 concurrent connections from a loopback load generator (wrk, or
+a threaded Python client when wrk is missing); requests/s, median, 95th percentile and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from appeals.bench.timing import p95
+from core.models import Membership, Role
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load(org_id: int, seconds: int, *, stdout) -> dict:
+    from appeals.management.commands.seed_demo import BENCH_PASSWORD
+
+    membership = Membership.objects.filter(organization_id=org_id, role=Role.MANAGER).select_related("user").first()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 60),
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "AXES_ENABLED": "false",
+        "SECURE_COOKIES": "false",
+    }
+    root = settings.BASE_DIR
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root, env=env, check=True)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "core.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=root,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    url = base + reverse("appeals:inbox")
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.2)
+        cookie = log_in(base, membership.user.email, BENCH_PASSWORD)
+        result = wrk(url, cookie, seconds) if shutil.which("wrk") else threaded(url, cookie, seconds)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    stdout.write(f"  load: {result}")
+    return result
+
+
+def log_in(base: str, email: str, password: str) -> str:
+    """Log in through the real login form, as a browser would; returns the Cookie header for the session."""
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + reverse("core:login"), timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urlencode({"csrfmiddlewaretoken": token, "login": email, "password": password}).encode()
+    request = urllib.request.Request(base + reverse("core:login"), data=form, headers={"Referer": base + "/"})
+    opener.open(request, timeout=10).read()
+    cookies = {c.name: c.value for c in jar}
+    if settings.SESSION_COOKIE_NAME not in cookies:
+        raise CommandError("Could not log in to the benchmark server.")
+    return f"{settings.SESSION_COOKIE_NAME}={cookies[settings.SESSION_COOKIE_NAME]}"
+
+
+def wrk(url: str, cookie: str, seconds: int) -> dict:
+    script = Path(tempfile.mkdtemp()) / "report.lua"
+    script.write_text(
+        "done = function(summary, latency, requests)\n"
+        "  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + "
+        "summary.errors.status + summary.errors.timeout\n"
+        '  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %f, \\"p95_ms\\": %f, '
+        '\\"median_ms\\": %f, \\"errors\\": %d}\\n", summary.requests, summary.duration / 1e6, '
+        "latency:percentile(95) / 1000, latency:percentile(50) / 1000, errors))\nend\n"
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", "-c20", f"-d{seconds}s", "-s", str(script), "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    data = json.loads(next(line[5:] for line in out.splitlines() if line.startswith("JSON ")))
+    return {
+        "tool": "wrk -t2 -c20",
+        "requests": data["requests"],
+        "rps": round(data["requests"] / data["seconds"]),
+        "median_ms": round(data["median_ms"], 1),
+        "p95_ms": round(data["p95_ms"], 1),
+        "errors": data["errors"],
+    }
+
+
+def threaded(url: str, cookie: str, seconds: int) -> dict:
+    import http.client
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def user() -> None:
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", parsed.path, headers={"Cookie": cookie})
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors[0] += 0 if ok else 1
+
+    threads = [threading.Thread(target=user) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "tool": "python threads x20",
+        "requests": len(latencies),
+        "rps": round(len(latencies) / seconds),
+        "median_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(p95(latencies), 1),
+        "errors": errors[0],
+    }

@@ -1,0 +1,186 @@
+"""Page timings through Django's test client (server time: view, queries and template), each beside the same result
+fetched by hand-written SQL (the lower bound) and the ratio.
+
+To add a page: give `pages()` a (client, url, raw_sql) entry, raw_sql a function from the `sql_*` family below (or
+None to replay the page's own queries on a raw cursor), and a row in report.PAGES.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+
+from django.core.management.base import CommandError
+from django.db import connection, reset_queries, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from appeals.bench.timing import p95, timed
+from appeals.models import Account, Appeal, Violation
+from core.models import Membership, Role
+
+
+def client_for(org_id: int) -> Client:
+    membership = Membership.objects.filter(organization_id=org_id, role=Role.MANAGER).select_related("user").first()
+    client = Client()
+    client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> dict:
+    list_client, analytics_client = client_for(list_org), client_for(analytics_org)
+    case = (
+        Violation.objects.filter(organization_id=list_org, appeals__round=2).order_by("-enforced_at").first()
+        or Violation.objects.filter(organization_id=list_org).order_by("-enforced_at").first()
+    )
+    appeal = (
+        Appeal.objects.filter(violation=case).order_by("-round").first()
+        or Appeal.objects.filter(organization_id=list_org).first()
+    )
+    account = Account.objects.filter(organization_id=list_org).order_by("pk").first()
+    today = timezone.localdate()
+    two_years = (today - timedelta(days=731)).isoformat()
+    wanted = {
+        "inbox": (list_client, reverse("appeals:inbox"), sql_inbox(list_org)),
+        "filtered list": (
+            list_client,
+            reverse("appeals:violations") + f"?kind=listing_removal&account={account.pk}&sort=-enforced_at",
+            sql_list(list_org, account.pk),
+        ),
+        "case page": (list_client, reverse("appeals:case", args=[case.pk]), sql_case(case.pk)),
+        "builder review step": (
+            list_client,
+            reverse("appeals:appeal_step", args=[appeal.pk, 5]),
+            sql_review(appeal.pk),
+        ),
+        "analytics dashboard": (
+            analytics_client,
+            reverse("appeals:analytics") + f"?date_from={two_years}&date_to={today.isoformat()}",
+            None,  # replayed: the page's own aggregate queries on a raw cursor (see replay)
+        ),
+    }
+    measured = {}
+    for name, (client, url, raw_sql) in wanted.items():
+        measured[name] = measure(client, url, raw_sql, runs, name=name)
+        stdout.write(f"  {name}: {measured[name]}")
+    return measured
+
+
+def measure(client: Client, url: str, raw_sql, runs: int, *, name: str = "") -> dict:
+    """Median, p95 and query count of GET url (after 3 warm-up requests), beside raw_sql's median and the ratio."""
+    for _ in range(3):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise CommandError(f"{name}: {url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    count = len(queries)  # before reset_queries(), which empties what `queries` reads
+    if raw_sql is None:
+        raw_sql = replay([q["sql"] for q in queries.captured_queries])
+    samples = timed(lambda: client.get(url), runs)
+    raw = timed(raw_sql, runs)
+    median, raw_median = statistics.median(samples), statistics.median(raw)
+    reset_queries()
+    return {
+        "url": url,
+        "median_ms": round(median, 1),
+        "p95_ms": round(p95(samples), 1),
+        "queries": count,
+        "raw_sql_median_ms": round(raw_median, 2),
+        "ratio": round(median / raw_median, 1) if raw_median else None,
+    }
+
+
+# -- hand-written SQL: the same results without the ORM, templates or middleware (the lower bound) -------------------
+
+
+def _run(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.fetchall()
+
+
+def sql_inbox(org: int):
+    def run():
+        now = timezone.now()
+        _run(
+            "SELECT v.id, v.reference, v.appeal_by, a.name FROM appeals_violation v JOIN appeals_account a ON "
+            "a.id = v.account_id WHERE v.organization_id = %s AND v.status IN ('not_appealed', 'draft') AND "
+            "v.appeal_by >= %s ORDER BY v.appeal_by LIMIT 10",
+            [org, now],
+        )
+        _run(
+            "SELECT ap.id, ap.due_at, v.reference FROM appeals_appeal ap JOIN appeals_violation v ON "
+            "v.id = ap.violation_id WHERE ap.organization_id = %s AND ap.status = 'under_review' "
+            "ORDER BY ap.due_at LIMIT 10",
+            [org],
+        )
+        _run(
+            "SELECT count(*) FILTER (WHERE status IN ('not_appealed','draft')), count(*) FILTER "
+            "(WHERE status = 'under_review') FROM appeals_violation WHERE organization_id = %s",
+            [org],
+        )
+
+    return run
+
+
+def sql_list(org: int, account: int):
+    def run():
+        _run(
+            "SELECT v.*, a.name FROM appeals_violation v JOIN appeals_account a ON a.id = v.account_id "
+            "WHERE v.organization_id = %s AND v.kind = 'listing_removal' AND v.account_id = %s "
+            "ORDER BY v.enforced_at DESC, v.id DESC LIMIT 26",
+            [org, account],
+        )
+        _run(
+            "SELECT violation_id, kind, value FROM appeals_violationitem WHERE violation_id IN (SELECT id FROM "
+            "appeals_violation WHERE organization_id = %s AND account_id = %s ORDER BY enforced_at DESC LIMIT 26)",
+            [org, account],
+        )
+
+    return run
+
+
+def sql_case(violation: int):
+    def run():
+        _run(
+            "SELECT v.*, a.* FROM appeals_violation v JOIN appeals_account a ON a.id = v.account_id WHERE v.id = %s",
+            [violation],
+        )
+        _run("SELECT * FROM appeals_violationitem WHERE violation_id = %s", [violation])
+        _run("SELECT * FROM appeals_appeal WHERE violation_id = %s ORDER BY round", [violation])
+        _run(
+            "SELECT e.* FROM appeals_evidence e JOIN appeals_appeal a ON a.id = e.appeal_id WHERE a.violation_id = %s",
+            [violation],
+        )
+        _run("SELECT * FROM appeals_timelineevent WHERE violation_id = %s ORDER BY created_at", [violation])
+
+    return run
+
+
+def sql_review(appeal: int):
+    def run():
+        _run(
+            "SELECT ap.*, v.*, a.* FROM appeals_appeal ap JOIN appeals_violation v ON v.id = ap.violation_id "
+            "JOIN appeals_account a ON a.id = v.account_id WHERE ap.id = %s",
+            [appeal],
+        )
+        _run("SELECT * FROM appeals_evidence WHERE appeal_id = %s ORDER BY position", [appeal])
+
+    return run
+
+
+def replay(statements: list[str]):
+    """The page's own SQL without the ORM, Python and templates: the lower bound of its current queries."""
+    wanted = [sql for sql in statements if sql.split(None, 1)[0].upper() not in {"SAVEPOINT", "RELEASE"}]
+
+    def run():
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql in wanted:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+
+    return run

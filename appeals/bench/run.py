@@ -1,0 +1,104 @@
+"""Runs every measure at each scale and writes the report (JSON, and the Markdown table beside it).
+
+To add a measure: a module with one function returning a dict of figures, called from run_scale() under its own
+key; then its row (and target) in report.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from appeals.bench import report as bench_report
+from appeals.bench.imports import import_file
+from appeals.bench.load import load
+from appeals.bench.pages import pages
+from appeals.bench.seed import decided, largest_orgs, seed, vacuum
+from appeals.bench.sweep import sweep
+from appeals.notices import bench as notice_bench
+
+RESULTS = Path(settings.BASE_DIR) / "bench" / "results"
+
+
+def run(
+    *,
+    scales: list[int],
+    orgs_per_million: int,
+    runs: int,
+    load_seconds: int,
+    skip_load: bool,
+    sweep_only: bool,
+    reuse: bool,
+    output: Path,
+    stdout,
+) -> dict:
+    if connection.vendor != "postgresql":
+        raise CommandError("The benchmark needs PostgreSQL: set DATABASE_URL (make bench does).")
+    if "bench" not in connection.settings_dict["NAME"]:
+        raise CommandError("The benchmark flushes its database: use one whose name contains 'bench'.")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    results = []
+    for scale in scales:
+        stdout.write(f"\n== {scale:,} violations ==")
+        orgs = max(3, scale * orgs_per_million // 1_000_000)
+        results.append(
+            run_scale(
+                scale,
+                orgs,
+                runs=runs,
+                load_seconds=load_seconds,
+                skip_load=skip_load,
+                sweep_only=sweep_only,
+                reuse=reuse,
+                stdout=stdout,
+            )
+        )
+    report = {
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgres": connection.cursor().connection.info.server_version,
+        },
+        "scales": results,
+        "targets": bench_report.targets(results),
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2))
+    table = bench_report.table(report)
+    output.with_suffix(".md").write_text(table)
+    stdout.write("\n" + table)
+    stdout.write(f"\nWritten to {output} and {output.with_suffix('.md')}")
+    return report
+
+
+def run_scale(
+    scale: int, orgs: int, *, runs: int, load_seconds: int, skip_load: bool, sweep_only: bool, reuse: bool, stdout
+) -> dict:
+    result: dict = {"violations": scale, "organizations": orgs}
+    if reuse:
+        result |= {"seed_seconds": 0.0, "vacuum_seconds": vacuum()}
+    else:
+        result |= seed(scale, orgs, stdout=stdout)
+    if sweep_only:
+        result["sweep"] = sweep(stdout=stdout)
+        return result
+    biggest, second = largest_orgs()
+    result["analytics_org"] = {"violations": biggest[1], "decided_appeals": decided(biggest[0])}
+    result["list_org"] = {"violations": second[1]}
+    result["pages"] = pages(biggest[0], second[0], runs, stdout=stdout)
+    result["notice_parse"] = notice_bench.parse_timing()
+    result["inbound"] = notice_bench.inbound_timing(second[0])
+    result["sweep"] = sweep(stdout=stdout)
+    result["import"] = import_file(second[0], stdout=stdout)
+    result["xlsx_import"] = import_file(second[0], spreadsheet=True, stdout=stdout)
+    if not skip_load:
+        result["load"] = load(second[0], load_seconds, stdout=stdout)
+    return result

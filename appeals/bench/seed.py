@@ -1,0 +1,40 @@
+"""Seeding a scale, and choosing the organizations the other measures use."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management import call_command
+from django.db import connection
+
+from appeals.models import Appeal
+
+
+def seed(scale: int, orgs: int, *, stdout) -> dict:
+    """1. Flush and seed `scale` violations over `orgs` organizations with seed_demo (COPY, fixed seed).
+    2. VACUUM ANALYZE, timed apart: what autovacuum does to a live database soon after a bulk load (the visibility
+       map lets the dashboard's covering indexes be read without the table)."""
+    started = time.perf_counter()
+    call_command("seed_demo", orgs=orgs, violations=scale, appeals_ratio=0.8, flush=True, stdout=stdout)
+    seed_seconds = round(time.perf_counter() - started, 1)
+    return {"seed_seconds": seed_seconds, "vacuum_seconds": vacuum()}
+
+
+def vacuum() -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) appeals_violation, appeals_violationitem, appeals_appeal, appeals_evidence")
+    return round(time.perf_counter() - started, 1)
+
+
+def largest_orgs() -> tuple[tuple[int, int], tuple[int, int]]:
+    """(organization id, violations) of the two largest organizations: analytics is read on the first, the list,
+    inbox, case page, imports and load test on the second."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT organization_id, count(*) FROM appeals_violation GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 2")
+        rows = cursor.fetchall()
+    return rows[0], rows[1] if len(rows) > 1 else rows[0]
+
+
+def decided(org_id: int) -> int:
+    return Appeal.objects.filter(organization_id=org_id, status__in=Appeal.DECIDED).count()
