@@ -125,6 +125,11 @@ class Violation(models.Model):
     # escalation answer; NULL when final), kept by services.status.violation_refresh_status. A case not appealed
     # yet uses appeal_by instead, so recording or importing a case never has to set it (see next_deadline()).
     next_deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The platform rules in force on the enforcement date (market time), kept when newer versions arrive; its
+    # appeals count with it too. Set by violation_create / the import; NULL only on rows written around them.
+    rule_version = models.ForeignKey(
+        "core.RuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -559,6 +564,10 @@ class SupportTicket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     first_response_due_at = models.DateTimeField()
     resolution_due_at = models.DateTimeField()
+    # The case's rule version, or the account market's version in force when the ticket was opened.
+    rule_version = models.ForeignKey(
+        "core.RuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 

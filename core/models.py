@@ -120,6 +120,9 @@ class Organization(models.Model):
     penalty_point_milestones = models.JSONField(default=list, blank=True)
     escalation_answer_business_days = models.PositiveSmallIntegerField(default=5)
     authorization_notice_days = models.PositiveSmallIntegerField(default=14)
+    # Owners' overrides of a market's platform clock: {"GB": {"timezone": ..., "support_opens_at": "08:00"}}
+    # (core.markets.CLOCK_FIELDS); read with every deadline computation, so kept on the row the code already has.
+    market_clocks = models.JSONField(default=dict, blank=True)
     # Owners' policy: members without an authenticator app or passkey reach only the set-up page (core.mfa_policy).
     require_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)
@@ -143,6 +146,7 @@ class Organization(models.Model):
         return int(self.appeal_window_days_by_kind.get(kind, self.appeal_window_days))
 
     def business_calendar(self) -> BusinessCalendar:
+        """The team clock: when the organization works (reminders). Deadlines count on core.markets.platform_clock."""
         from core.calendar import BusinessCalendar
 
         return BusinessCalendar(
@@ -297,3 +301,6 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Security events cannot be deleted.")
+
+
+from core.market_models import RuleVersion  # noqa: E402, F401

@@ -33,7 +33,10 @@ from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
 from core.bulk import update_by_pk
 from core.calendar import BusinessCalendar
+from core.market_models import RuleVersion
+from core.markets import PlatformRules, platform_clock, rules_for
 from core.models import Membership, Organization
+from core.rules import RuleBook, rule_version_for
 
 ITEM_KINDS = [k.value for k in ViolationItem.Kind]
 ITEM_MAX_LENGTH = 120
@@ -57,14 +60,19 @@ def split_ids(text: str | Iterable[str] | None) -> list[str]:
     return list(seen)
 
 
-def appeal_by_for(
-    *, organization: Organization, kind: str, enforced_at: datetime, calendar: BusinessCalendar | None = None
-) -> datetime:
-    """End of the last calendar day of the appeal window, in the organization's timezone."""
-    # Only the timezone matters for end_of_day, so skip the closed-dates query of business_calendar().
-    calendar = calendar or BusinessCalendar(timezone=organization.timezone)
-    local_day: date = enforced_at.astimezone(calendar.tz).date()
-    return calendar.end_of_day(local_day + timedelta(days=organization.appeal_window_for(kind)))
+def appeal_by_for(*, clock: BusinessCalendar, rules: PlatformRules, kind: str, enforced_at: datetime) -> datetime:
+    """End of the last calendar day of the appeal window, on the platform clock (the account market's time)."""
+    local_day: date = enforced_at.astimezone(clock.tz).date()
+    return clock.end_of_day(local_day + timedelta(days=rules.appeal_window_for(kind)))
+
+
+def case_clock_and_version(
+    *, organization: Organization, account: Account, enforced_at: datetime
+) -> tuple[BusinessCalendar, RuleVersion]:
+    """The platform clock of the account's market and the rule version in force on the enforcement date."""
+    clock = platform_clock(organization, account.market)
+    version = rule_version_for(organization=organization, market=account.market, on=clock.local(enforced_at).date())
+    return clock, version
 
 
 def _check_kind(account: Account, kind: str) -> None:
@@ -165,6 +173,7 @@ def violation_create(
     _check_enforced_at(enforced_at)
     _check_reference_free(account, reference)
     cleaned_items = _clean_items(items)
+    clock, rule_version = case_clock_and_version(organization=organization, account=account, enforced_at=enforced_at)
     violation = Violation(
         organization=organization,
         account=account,
@@ -176,7 +185,10 @@ def violation_create(
         enforced_at=enforced_at,
         notice=notice or "",
         penalty_points=_check_points(penalty_points),
-        appeal_by=appeal_by_for(organization=organization, kind=kind, enforced_at=enforced_at),
+        appeal_by=appeal_by_for(
+            clock=clock, rules=rules_for(organization, rule_version), kind=kind, enforced_at=enforced_at
+        ),
+        rule_version=rule_version,
         assignee=assignee,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
@@ -237,13 +249,20 @@ def violation_update(*, violation: Violation, by, version: int, **changes: Any) 
             changed.append("affected IDs")
     if not changed:
         return locked
-    if "kind" in changed or "enforced_at" in changed:
+    if {"kind", "enforced_at", "account"} & set(changed):
+        # The case's dates or market changed: the version in force on its enforcement date, and its window.
+        clock, locked.rule_version = case_clock_and_version(
+            organization=locked.organization, account=locked.account, enforced_at=locked.enforced_at
+        )
         locked.appeal_by = appeal_by_for(
-            organization=locked.organization, kind=locked.kind, enforced_at=locked.enforced_at
+            clock=clock,
+            rules=rules_for(locked.organization, locked.rule_version),
+            kind=locked.kind,
+            enforced_at=locked.enforced_at,
         )
     locked.version += 1
     locked.save()
-    if ("kind" in changed or "enforced_at" in changed) and locked.status == CaseStatus.DRAFT:
+    if {"kind", "enforced_at", "account"} & set(changed) and locked.status == CaseStatus.DRAFT:
         # A first-round draft's next deadline is the appeal window just moved (the header and the list's sort).
         violation_refresh_status(violation=locked)
     timeline_record(violation=locked, verb=TimelineVerb.EDITED, actor=by, data={"changed": changed})
@@ -411,6 +430,7 @@ _NEW_CASE_COLUMNS = [
     "notice",
     "penalty_points",
     "appeal_by",
+    "rule_version_id",
 ]
 
 
@@ -521,9 +541,10 @@ class _ImportState:
     now: datetime
     known: dict[tuple[int, str], int]
     writers: dict[str, _Writer]
-    calendar: BusinessCalendar
-    appeal_by_day: dict[tuple[date, str], datetime] = field(default_factory=dict)
-    appeal_by_cache: dict[tuple[datetime, str], datetime] = field(default_factory=dict)
+    book: RuleBook
+    markets: dict[int, str]  # account id → market code
+    appeal_by_day: dict[tuple[date, str, str], tuple[datetime, int]] = field(default_factory=dict)
+    appeal_by_cache: dict[tuple[datetime, str, int], tuple[datetime, int]] = field(default_factory=dict)
     moments: dict[str, datetime] = field(default_factory=dict)
 
     def moment(self, text: str) -> datetime:
@@ -535,19 +556,25 @@ class _ImportState:
             value = self.moments[text] = datetime.fromisoformat(text)
         return value
 
-    def appeal_by(self, kind: str, enforced_at: datetime) -> datetime:
-        """appeal_by_for, computed once per local day and kind (and looked up once per distinct moment)."""
-        value = self.appeal_by_cache.get((enforced_at, kind))
+    def appeal_by(self, kind: str, enforced_at: datetime, account_id: int) -> tuple[datetime, int]:
+        """(appeal_by, rule version id) of a case: computed once per market, local day and kind (and looked up
+        once per distinct moment and account)."""
+        value = self.appeal_by_cache.get((enforced_at, kind, account_id))
         if value is None:
-            day = (enforced_at.astimezone(self.calendar.tz).date(), kind)
-            value = self.appeal_by_day.get(day)
+            market = self.markets[account_id]
+            clock = self.book.clock(market)
+            local_day = enforced_at.astimezone(clock.tz).date()
+            value = self.appeal_by_day.get((local_day, kind, market))
             if value is None:
-                value = self.appeal_by_day[day] = appeal_by_for(
-                    organization=self.organization, kind=kind, enforced_at=enforced_at, calendar=self.calendar
+                version = self.book.version_on(market, local_day)
+                rules = self.book.rules(version)
+                value = self.appeal_by_day[(local_day, kind, market)] = (
+                    appeal_by_for(clock=clock, rules=rules, kind=kind, enforced_at=enforced_at),
+                    version.pk,
                 )
             if len(self.appeal_by_cache) >= 10000:
                 self.appeal_by_cache.clear()
-            self.appeal_by_cache[(enforced_at, kind)] = value
+            self.appeal_by_cache[(enforced_at, kind, account_id)] = value
         return value
 
 
@@ -591,6 +618,7 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
             else:
                 action = "update"
                 result.updated += 1
+                appeal_by, version_id = state.appeal_by(row["kind"], enforced_at, row["account_id"])
                 violation = Violation(
                     pk=current[2],
                     organization_id=organization.pk,
@@ -598,7 +626,8 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
                     reference=row["reference"],
                     version=current[3] + 1,
                     updated_at=now,
-                    appeal_by=state.appeal_by(row["kind"], enforced_at),
+                    appeal_by=appeal_by,
+                    rule_version_id=version_id,
                     **dict(zip(_COMPARED, wanted, strict=True)),
                 )
                 to_update.append((violation, fields_changed + (["affected IDs"] if items_changed else [])))
@@ -625,7 +654,7 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
                     enforced_at,
                     row["notice"],
                     row["penalty_points"],
-                    state.appeal_by(row["kind"], enforced_at),
+                    *state.appeal_by(row["kind"], enforced_at, row["account_id"]),
                 )
                 for i, (row, enforced_at) in enumerate(to_create)
             )
@@ -644,7 +673,7 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
         update_by_pk(
             Violation,
             [v for v, _ in to_update],
-            [*_COMPARED, "appeal_by", "version", "updated_at"],
+            [*_COMPARED, "appeal_by", "rule_version", "version", "updated_at"],
             batch_size=IMPORT_BATCH_SIZE,
         )
         # bulk_update skips the signal that keeps the appeals' copies of these fields.
@@ -713,13 +742,15 @@ def violations_import(
             .values_list("account_id", "reference", "pk")
             .iterator(chunk_size=10000)
         }
-        account_ids = set(Account.objects.filter(organization=organization).values_list("pk", flat=True))
+        markets = dict(Account.objects.filter(organization=organization).values_list("pk", "market"))
+        account_ids = set(markets)
         state = _ImportState(
             organization=organization,
             now=now,
             known=known,
             writers=writers,
-            calendar=BusinessCalendar(timezone=organization.timezone),
+            book=RuleBook(organization),
+            markets=markets,
         )
         for batch in _batched(rows, IMPORT_BATCH_SIZE):
             if any(r["account_id"] not in account_ids for r in batch):
