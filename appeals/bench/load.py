@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shutil
 import signal
 import socket
@@ -15,6 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -31,7 +33,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The production server's settings (Dockerfile, docker-compose.yml): gthread workers, WEB_THREADS threads each.
+GUNICORN_CONF = "deploy/gunicorn.conf.py"
+WORKERS = 2
+CONNECTIONS = 20
+
+
 def load(org_id: int, seconds: int, *, stdout) -> dict:
+    """1. Start gunicorn as production does (deploy/gunicorn.conf.py), with WORKERS processes, DEBUG off.
+    2. Log in through the login form; CONNECTIONS connections ask for the inbox for `seconds` (wrk when installed).
+    3. Read each worker's resident memory from /proc before stopping the server."""
     from appeals.management.commands.seed_demo import BENCH_PASSWORD
 
     membership = Membership.objects.filter(organization_id=org_id, role=Role.MANAGER).select_related("user").first()
@@ -45,23 +56,19 @@ def load(org_id: int, seconds: int, *, stdout) -> dict:
         "SITE_URL": f"http://127.0.0.1:{port}",
         "AXES_ENABLED": "false",
         "SECURE_COOKIES": "false",
+        "WEB_WORKERS": str(WORKERS),
+        "WEB_BIND": f"127.0.0.1:{port}",
     }
     root = settings.BASE_DIR
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root, env=env, check=True)
+    with _environ(env):  # what the server will read, with this environment
+        conf = runpy.run_path(str(Path(root) / GUNICORN_CONF))
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "core.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
+        [str(Path(sys.executable).with_name("gunicorn")), "core.wsgi", "-c", GUNICORN_CONF, "--log-level", "warning"],
         cwd=root,
         env=env,
         start_new_session=True,
+        stdout=subprocess.DEVNULL,  # the access log (one line a request)
     )
     base = f"http://127.0.0.1:{port}"
     url = base + reverse("appeals:inbox")
@@ -74,11 +81,39 @@ def load(org_id: int, seconds: int, *, stdout) -> dict:
                 time.sleep(0.2)
         cookie = log_in(base, membership.user.email, BENCH_PASSWORD)
         result = wrk(url, cookie, seconds) if shutil.which("wrk") else threaded(url, cookie, seconds)
+        result["server"] = f"gunicorn {conf['worker_class']} {conf['workers']} processes x {conf['threads']} threads"
+        result["worker_rss_mb"] = worker_rss_mb(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     stdout.write(f"  load: {result}")
     return result
+
+
+@contextmanager
+def _environ(env: dict):
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory (VmRSS) of each child of the gunicorn master, in MB."""
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if status.get("PPid", "").strip() == str(master) and "VmRSS" in status:
+            sizes.append(round(int(status["VmRSS"].split()[0]) / 1024, 1))
+    return sorted(sizes)
 
 
 def log_in(base: str, email: str, password: str) -> str:
@@ -111,14 +146,24 @@ def wrk(url: str, cookie: str, seconds: int) -> dict:
         "latency:percentile(95) / 1000, latency:percentile(50) / 1000, errors))\nend\n"
     )
     out = subprocess.run(
-        ["wrk", "-t2", "-c20", f"-d{seconds}s", "-s", str(script), "-H", f"Cookie: {cookie}", url],
+        [
+            "wrk",
+            f"-t{min(2, CONNECTIONS)}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     data = json.loads(next(line[5:] for line in out.splitlines() if line.startswith("JSON ")))
     return {
-        "tool": "wrk -t2 -c20",
+        "tool": f"wrk -t{min(2, CONNECTIONS)} -c{CONNECTIONS}",
         "requests": data["requests"],
         "rps": round(data["requests"] / data["seconds"]),
         "median_ms": round(data["median_ms"], 1),
@@ -153,13 +198,13 @@ def threaded(url: str, cookie: str, seconds: int) -> dict:
                 latencies.append((time.perf_counter() - started) * 1000)
                 errors[0] += 0 if ok else 1
 
-    threads = [threading.Thread(target=user) for _ in range(20)]
+    threads = [threading.Thread(target=user) for _ in range(CONNECTIONS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return {
-        "tool": "python threads x20",
+        "tool": f"python threads x{CONNECTIONS}",
         "requests": len(latencies),
         "rps": round(len(latencies) / seconds),
         "median_ms": round(statistics.median(latencies), 1),

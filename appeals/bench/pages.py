@@ -11,7 +11,7 @@ import statistics
 from datetime import timedelta
 
 from django.core.management.base import CommandError
-from django.db import connection, reset_queries, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -68,18 +68,22 @@ def pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> dict:
     return measured
 
 
-def measure(client: Client, url: str, raw_sql, runs: int, *, name: str = "") -> dict:
-    """Median, p95 and query count of GET url (after 3 warm-up requests), beside raw_sql's median and the ratio."""
+def measure(
+    client: Client, url: str, raw_sql, runs: int, *, name: str = "", using: str = DEFAULT_DB_ALIAS, headers=None
+) -> dict:
+    """Median, p95 and query count of GET url (after 3 warm-up requests), beside raw_sql's median and the ratio.
+    raw_sql None replays the page's own queries; `using` is the database whose queries are counted and replayed
+    (the replica's, for a page read from it)."""
     for _ in range(3):
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         if response.status_code != 200:
             raise CommandError(f"{name}: {url} answered {response.status_code}")
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
+    with CaptureQueriesContext(connections[using]) as queries:
+        client.get(url, headers=headers)
     count = len(queries)  # before reset_queries(), which empties what `queries` reads
     if raw_sql is None:
-        raw_sql = replay([q["sql"] for q in queries.captured_queries])
-    samples = timed(lambda: client.get(url), runs)
+        raw_sql = replay([q["sql"] for q in queries.captured_queries], using=using)
+    samples = timed(lambda: client.get(url, headers=headers), runs)
     raw = timed(raw_sql, runs)
     median, raw_median = statistics.median(samples), statistics.median(raw)
     reset_queries()
@@ -172,12 +176,12 @@ def sql_review(appeal: int):
     return run
 
 
-def replay(statements: list[str]):
+def replay(statements: list[str], *, using: str = DEFAULT_DB_ALIAS):
     """The page's own SQL without the ORM, Python and templates: the lower bound of its current queries."""
     wanted = [sql for sql in statements if sql.split(None, 1)[0].upper() not in {"SAVEPOINT", "RELEASE"}]
 
     def run():
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
             for sql in wanted:
                 cursor.execute(sql)
                 if cursor.description is not None:

@@ -1,0 +1,85 @@
+"""Reads from the streaming replica (DATABASE_REPLICA_URL, core/db_router.py): the analytics dashboard and the API's
+violation list, the two list-and-aggregate reads the router sends there, each timed on the replica and (for the
+API list, which the pages do not otherwise cover) on the primary too.
+
+Start a local replica with `.ci/pg-replica start` (port 5433, a copy of the whole 5432 cluster, so the bench
+database is replicated) and run the bench with DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/<bench db>.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from appeals.bench.pages import client_for, measure
+from appeals.models import Account
+from core.db_router import REPLICA, forget_replica_state, replica_configured, replica_state
+from core.models import Membership, Organization, Role
+from core.tokens import api_token_create
+
+
+def replica_pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> dict:
+    """{"note": ..., "lag_seconds": ..., "pages": {name: measure(...)}}: the API list on the primary always, the
+    replica's figures when one is configured and usable."""
+    account = Account.objects.filter(organization_id=list_org).order_by("pk").first()
+    api_list = reverse("api:violations_list") + f"?account_id={account.pk}&kind=listing_removal&limit=25"
+    headers = {"Authorization": f"Bearer {_token(list_org)}"}
+    with override_settings(DATABASE_REPLICA_ENABLED=False):
+        measured = {
+            "violations API list": measure(client_for(list_org), api_list, None, runs, headers=headers, name="API")
+        }
+    stdout.write(f"  violations API list: {measured['violations API list']}")
+    if REPLICA not in connections.settings:
+        return {"note": "not measured (DATABASE_REPLICA_URL unset)", "pages": measured}
+    caught_up = wait_for_replay()
+    forget_replica_state()
+    state = replica_state(fresh=True)
+    if not replica_configured() or not state.usable:
+        return {"note": f"replica {state.status}: not measured", "pages": measured}
+    today = timezone.localdate()
+    analytics = reverse("appeals:analytics") + f"?date_from={today - timedelta(days=731)}&date_to={today}"
+    # The router reads the replica's lag at most every DATABASE_REPLICA_CHECK_SECONDS: long enough for a run.
+    with override_settings(DATABASE_REPLICA_CHECK_SECONDS=3600):
+        measured["analytics dashboard (replica)"] = measure(
+            client_for(analytics_org), analytics, None, runs, using=REPLICA, name="analytics (replica)"
+        )
+        measured["violations API list (replica)"] = measure(
+            client_for(list_org), api_list, None, runs, using=REPLICA, headers=headers, name="API list (replica)"
+        )
+    for name in ("analytics dashboard (replica)", "violations API list (replica)"):
+        stdout.write(f"  {name}: {measured[name]}")
+    return {
+        "note": f"{settings.DATABASES[REPLICA]['HOST']}:{settings.DATABASES[REPLICA]['PORT']}, replayed the seed "
+        f"in {caught_up} s, lag {state.lag_seconds} s",
+        "lag_seconds": state.lag_seconds,
+        "pages": measured,
+    }
+
+
+def wait_for_replay(timeout: float = 600) -> float:
+    """Seconds until the replica has replayed everything the primary has written so far (the seed)."""
+    started = time.perf_counter()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        target = cursor.fetchone()[0]
+    with connections[REPLICA].cursor() as cursor:
+        while time.perf_counter() - started < timeout:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.5)
+    return round(time.perf_counter() - started, 1)
+
+
+def _token(org_id: int) -> str:
+    membership = Membership.objects.filter(organization_id=org_id, role=Role.MANAGER).select_related("user").first()
+    _token_row, raw = api_token_create(
+        user=membership.user, organization=Organization.objects.get(pk=org_id), name="bench"
+    )
+    return raw
