@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from appeals.models import Appeal, CaseStatus
+from core.rules import case_clock, case_rules
 
 if TYPE_CHECKING:
     from appeals.models import Escalation, Violation
@@ -126,9 +127,11 @@ def case_facts(
     latest = ordered[-1] if ordered else None
     decided = next((a for a in reversed(ordered) if a.decided_at is not None and a.status in DECIDED), None)
     follow_up_deadline = None
-    if decided is not None and organization is not None and calendar is not None:
+    rules = case_rules(violation) if organization is not None else None
+    if decided is not None and rules is not None and calendar is not None:
+        # The platform's window: its market's days, whatever calendar the caller counts the team's days on.
         follow_up_deadline = follow_up_by(
-            decided.decided_at, calendar=calendar, window_days=organization.follow_up_window_days
+            decided.decided_at, calendar=case_clock(violation), window_days=rules.follow_up_window_days
         )
     escalations = list(escalations)
     open_due = [e.answer_due_at for e in escalations if e.answered_at is None]
@@ -138,7 +141,7 @@ def case_facts(
     return CaseFacts(
         status=status or violation.status,
         appeal_by=violation.appeal_by,
-        max_rounds=organization.max_rounds if organization is not None else 2,
+        max_rounds=rules.max_rounds if rules is not None else 2,
         latest_round=latest.round if latest else 0,
         builder_step=latest.builder_step if latest else 1,
         decision_due_at=latest.due_at if latest and latest.status == Appeal.Status.UNDER_REVIEW else None,
@@ -217,7 +220,7 @@ def case_header(
         violation=violation,
         plan=plan,
         countdown=countdown(plan.deadline_at, calendar=calendar, now=now) if plan.deadline_at else None,
-        max_rounds=organization.max_rounds,
+        max_rounds=case_rules(violation).max_rounds,
         latest_appeal=appeals[-1] if appeals else None,
         open_escalation=waiting[0] if waiting else None,
     )

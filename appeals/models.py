@@ -175,6 +175,13 @@ class Violation(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def rules(self):
+        """The platform rules this case counts with (core.rules.case_rules), for templates."""
+        from core.rules import case_rules
+
+        return case_rules(self)
+
     @staticmethod
     def next_deadline() -> models.Case:
         """The next deadline of a case as an SQL expression (the list's "next deadline" sort and column)."""

@@ -14,6 +14,7 @@ from appeals import readiness
 from appeals.models import Appeal, Evidence
 from appeals.services.appeals import appeal_compose_text, appeal_content, appeal_evidence_lines, appeal_new_evidence
 from appeals.services.outcomes import follow_up_deadline
+from core.rules import case_rules
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def follow_up_changes(
     return FollowUpChanges(
         round=appeal.round,
         previous=previous,
-        max_rounds=organization.max_rounds,
+        max_rounds=case_rules(appeal.violation).max_rounds,
         deadline=deadline,
         business_days_left=days_left,
         new_files=appeal_new_evidence(appeal, evidence),

@@ -17,6 +17,7 @@ from appeals.services.timeline import timeline_record
 from core.bulk import update_by_pk, update_rows_by_pk
 from core.calendar import BusinessCalendar
 from core.models import Organization
+from core.rules import case_clock, case_rules
 
 STEPS = {
     1: "Outcome",
@@ -117,7 +118,7 @@ def appeal_readiness(
         appeal_content(appeal),
         appeal.violation.kind,
         appeal_evidence_lines(appeal, items),
-        appeal.organization.appeal_char_limit,
+        case_rules(appeal.violation).appeal_char_limit,
         follow_up=appeal_follow_up_input(appeal, items, new_files),
     )
 
@@ -252,7 +253,7 @@ def _check_submittable(appeal: Appeal) -> list[str]:
     problems = list(follow_up_problems(appeal))
     if not appeal.desired_outcome.strip():
         problems.append("State the outcome you want (step 1) before marking the appeal submitted.")
-    limit = appeal.organization.appeal_char_limit
+    limit = case_rules(appeal.violation).appeal_char_limit
     length = len(appeal_compose_text(appeal))
     if limit and length > limit:
         problems.append(f"The final text has {length} characters; the platform accepts {limit}. Shorten it first.")
@@ -265,7 +266,7 @@ def appeal_submit(*, appeal_id: int, by, submitted_at: datetime | None = None, p
 
     1. Lock the appeal and check the transition and the blocking problems.
     2. Freeze the final text and the readiness report (managers compare scores with outcomes).
-    3. Compute the review deadline on the organization's business calendar.
+    3. Compute the review deadline: the case's rule version's review days on its market's platform clock.
     4. Timeline entry and the case's stored status.
     """
     appeal = Appeal.objects.select_for_update().select_related("violation__account", "organization").get(pk=appeal_id)
@@ -286,8 +287,9 @@ def appeal_submit(*, appeal_id: int, by, submitted_at: datetime | None = None, p
     appeal.readiness_findings = report.findings_as_dicts()
     appeal.submitted_at = submitted_at
     appeal.platform_reference = platform_reference.strip()[:120]
-    organization = appeal.organization
-    appeal.due_at = organization.business_calendar().add_business_days(submitted_at, organization.review_business_days)
+    appeal.due_at = case_clock(appeal.violation).add_business_days(
+        submitted_at, case_rules(appeal.violation).review_business_days
+    )
     appeal.status = Appeal.Status.UNDER_REVIEW
     appeal.builder_step = LAST_STEP
     appeal.version += 1

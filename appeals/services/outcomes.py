@@ -18,6 +18,7 @@ from appeals.services.evidence import appeal_evidence_summary_refresh
 from appeals.services.status import violation_refresh_status
 from appeals.services.timeline import timeline_record
 from core.models import Membership, Role
+from core.rules import case_clock, case_rules
 
 logger = logging.getLogger(__name__)
 
@@ -67,40 +68,41 @@ class ReviewSummary:
 
 
 def review_summary(appeal: Appeal) -> ReviewSummary | None:
-    """How many business days the platform's review took, against the organization's window."""
+    """How many business days the platform's review took (its market's days), against the case's review window."""
     if appeal.submitted_at is None or appeal.decided_at is None:
         return None
-    organization = appeal.organization
-    days = organization.business_calendar().business_days_between(appeal.submitted_at, appeal.decided_at)
-    return ReviewSummary(business_days=max(days, 0), window=organization.review_business_days)
+    days = case_clock(appeal.violation).business_days_between(appeal.submitted_at, appeal.decided_at)
+    return ReviewSummary(business_days=max(days, 0), window=case_rules(appeal.violation).review_business_days)
 
 
 def follow_up_deadline(appeal: Appeal) -> datetime | None:
-    """A follow-up must be submitted by the end of the local day `follow_up_window_days` after the decision."""
+    """A follow-up must be submitted by the end of the market day `follow_up_window_days` after the decision."""
     if appeal.decided_at is None:
         return None
-    calendar = appeal.organization.business_calendar()
-    last_day = calendar.local(appeal.decided_at).date() + timedelta(days=appeal.organization.follow_up_window_days)
-    return calendar.end_of_day(last_day)
+    clock = case_clock(appeal.violation)
+    window = case_rules(appeal.violation).follow_up_window_days
+    last_day = clock.local(appeal.decided_at).date() + timedelta(days=window)
+    return clock.end_of_day(last_day)
 
 
 def follow_up_refusal(appeal: Appeal, now: datetime | None = None) -> str | None:
     """Why no follow-up can be started after this appeal, in words for the user; None when it can."""
     organization = appeal.organization
+    rules = case_rules(appeal.violation)
     if appeal.status not in FOLLOW_UP_ALLOWED_AFTER:
         if appeal.status == Appeal.Status.REVERSED:
             return "The appeal was reversed: there is nothing left to appeal."
         return "A follow-up appeal can be started only after an upheld or partially reversed decision."
-    if appeal.round >= organization.max_rounds:
+    if appeal.round >= rules.max_rounds:
         return (
-            f"The decision is final: this was round {appeal.round} of the {organization.max_rounds} appeals the "
+            f"The decision is final: this was round {appeal.round} of the {rules.max_rounds} appeals the "
             "platform allows for one violation. To take it further, escalate to your account manager, "
             "program team or partnership team."
         )
     deadline = follow_up_deadline(appeal)
     if deadline is not None and (now or timezone.now()) > deadline:
         return (
-            f"The decision is final: a follow-up had to be submitted within {organization.follow_up_window_days} "
+            f"The decision is final: a follow-up had to be submitted within {rules.follow_up_window_days} "
             f"calendar days of the decision (by {_fmt_day(deadline, organization)}). To take it further, escalate "
             "to your account manager, program team or partnership team."
         )
@@ -117,10 +119,11 @@ def follow_up_problems(appeal: Appeal, now: datetime | None = None) -> list[str]
     if appeal.round <= 1:
         return []
     organization = appeal.organization
+    rules = case_rules(appeal.violation)
     problems: list[str] = []
-    if appeal.round > organization.max_rounds:
+    if appeal.round > rules.max_rounds:
         problems.append(
-            f"The decision is final: the platform allows {organization.max_rounds} appeals per violation and this "
+            f"The decision is final: the platform allows {rules.max_rounds} appeals per violation and this "
             f"would be round {appeal.round}. Escalate instead (account manager, program team or partnership team)."
         )
     previous = (
@@ -132,7 +135,7 @@ def follow_up_problems(appeal: Appeal, now: datetime | None = None) -> list[str]
     deadline = follow_up_deadline(previous) if previous is not None else None
     if deadline is not None and (now or timezone.now()) > deadline:
         problems.append(
-            f"The decision is final: a follow-up had to be submitted within {organization.follow_up_window_days} "
+            f"The decision is final: a follow-up had to be submitted within {rules.follow_up_window_days} "
             f"calendar days of the last decision (by {_fmt_day(deadline, organization)}). "
             "Escalate instead (account manager, program team or partnership team)."
         )

@@ -12,7 +12,10 @@ from appeals.channel_guide import default_rule_fields
 from appeals.models import Account, Appeal, ChannelRule, SupportChannel, SupportTicket, TimelineVerb, Violation
 from appeals.services import PermissionRefused, ServiceError, StaleVersion
 from appeals.services.timeline import timeline_record
+from core.market_models import RuleVersion
+from core.markets import platform_clock, rules_for
 from core.models import Organization
+from core.rules import rule_version_for
 
 # Fields a ticket edit may change (the API and the web form pass the same names).
 TICKET_FIELDS = (
@@ -30,12 +33,33 @@ TICKET_FIELDS = (
 )
 
 
-def ticket_deadlines(*, organization: Organization, opened_at: datetime) -> tuple[datetime, datetime]:
-    """First-response and resolution deadlines: business hours counted on the organization's calendar."""
-    calendar = organization.business_calendar()
+def ticket_deadlines(
+    *, organization: Organization, opened_at: datetime, market: str = "US", rule_version: RuleVersion | None = None
+) -> tuple[datetime, datetime]:
+    """First-response and resolution deadlines: the rule version's SLA hours counted in the support hours of the
+    account market's platform clock."""
+    clock = platform_clock(organization, market)
+    rules = rules_for(organization, rule_version)
     return (
-        calendar.add_business_hours(opened_at, organization.ticket_first_response_hours),
-        calendar.add_business_hours(opened_at, organization.ticket_resolution_hours),
+        clock.add_business_hours(opened_at, rules.ticket_first_response_hours),
+        clock.add_business_hours(opened_at, rules.ticket_resolution_hours),
+    )
+
+
+def _ticket_rule_version(ticket: SupportTicket) -> RuleVersion:
+    """The case's version when the ticket is about a case, else the market's version in force when it opened."""
+    if ticket.violation is not None and ticket.violation.rule_version_id:
+        return ticket.violation.rule_version
+    return rule_version_for(organization=ticket.organization, market=ticket.account.market, on=ticket.opened_at)
+
+
+def _set_ticket_deadlines(ticket: SupportTicket) -> None:
+    ticket.rule_version = _ticket_rule_version(ticket)
+    ticket.first_response_due_at, ticket.resolution_due_at = ticket_deadlines(
+        organization=ticket.organization,
+        opened_at=ticket.opened_at,
+        market=ticket.account.market,
+        rule_version=ticket.rule_version,
     )
 
 
@@ -111,9 +135,7 @@ def ticket_create(
     _validate(ticket)
     if ticket.first_response_at is None and ticket.resolved_at is not None:
         ticket.first_response_at = ticket.resolved_at  # a resolution is also an answer
-    ticket.first_response_due_at, ticket.resolution_due_at = ticket_deadlines(
-        organization=organization, opened_at=ticket.opened_at
-    )
+    _set_ticket_deadlines(ticket)
     ticket.save()
     if violation is not None:
         timeline_record(
@@ -162,10 +184,8 @@ def ticket_update(*, ticket_id: int, version: int, by: Any = None, **changes: An
     if "resolved_at" in changed and ticket.resolved_at and ticket.first_response_at is None:
         ticket.first_response_at = ticket.resolved_at  # a resolution is also an answer
         changed["first_response_at"] = ticket.resolved_at
-    if "opened_at" in changed:
-        ticket.first_response_due_at, ticket.resolution_due_at = ticket_deadlines(
-            organization=ticket.organization, opened_at=ticket.opened_at
-        )
+    if {"opened_at", "account", "violation"} & set(changed):
+        _set_ticket_deadlines(ticket)
     ticket.version += 1
     ticket.save()
     if ticket.violation is not None:

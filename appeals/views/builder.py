@@ -25,6 +25,7 @@ from appeals.services import evidence as evidence_services
 from appeals.services.evidence import download_name
 from core.dates import day
 from core.models import Role
+from core.rules import case_rules
 from core.tenancy import get_scoped_or_404, member_required, scoped
 
 STEP_FORMS = {1: forms.OutcomeForm, 2: forms.RuleForm, 3: forms.IdsForm}
@@ -85,7 +86,7 @@ def _builder_context(request: HttpRequest, appeal: Appeal, step: int, **extra) -
         "follow_up": follow_up,
         "final_text": final_text,
         "char_count": len(final_text),
-        "char_limit": appeal.organization.appeal_char_limit,
+        "char_limit": case_rules(appeal.violation).appeal_char_limit,
         "checklist": ChecklistItem.objects.filter(
             organization_id=appeal.organization_id, violation_kind=appeal.violation.kind
         ),
