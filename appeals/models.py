@@ -732,6 +732,7 @@ class TimelineVerb(models.TextChoices):
     REMINDER_SENT = "reminder_sent", "reminder sent"
     COMMENTED = "commented", "commented"
     CORRECTION = "correction", "recorded a correction"
+    DEADLINE_MOVED = "deadline_moved", "moved a deadline"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -869,7 +870,7 @@ class ImportBatch(models.Model):
 
 
 # In their own modules: forwarded notices, inbound addresses and notices to review (issue 19); destinations,
-# deliveries and reminder preferences (issue 20).
+# deliveries and reminder preferences (issue 20); deadline recompute jobs (issue 22).
 from appeals.inbound_models import InboundAddress, NoticeIntake, NoticeIntakeImage  # noqa: E402, F401
 from appeals.notify_models import (  # noqa: E402, F401
     CaseMute,
@@ -879,3 +880,4 @@ from appeals.notify_models import (  # noqa: E402, F401
     EventType,
     ReminderPreference,
 )
+from appeals.recompute_models import RecomputeJob  # noqa: E402, F401

@@ -1,6 +1,8 @@
 """Keep the appeal's stored summaries equal to what they summarise.
 
 - Appeal.evidence_count / evidence_categories: the appeal's evidence rows.
+- Stored deadlines of open cases: counted again in a job (services.recompute) when the organization's deadline
+  settings or closed dates change (core.signals.deadline_settings_changed, business_calendar_changed).
 - Appeal analytics facts (violation_kind ... decision_business_days): the appeal's dates, its violation and its
   organization's business calendar (core.signals.business_calendar_changed).
 
@@ -24,8 +26,9 @@ from appeals.services.appeals import (
     organization_analytics_facts_refresh,
 )
 from appeals.services.evidence import appeal_evidence_summary_refresh
+from appeals.services.recompute import organization_deadlines_changed, settings_change_reason
 from core.models import Organization
-from core.signals import business_calendar_changed
+from core.signals import business_calendar_changed, deadline_settings_changed
 
 
 @receiver(post_save, sender=Evidence, dispatch_uid="evidence_summary_on_save")
@@ -58,3 +61,16 @@ def _violation_saved(sender, instance: Violation, created: bool, **kwargs) -> No
 @receiver(business_calendar_changed, dispatch_uid="appeal_facts_on_calendar_change")
 def _calendar_changed(sender, organization: Organization, days: list[date] | None, **kwargs) -> None:
     organization_analytics_facts_refresh(organization=organization, days=days)
+
+
+@receiver(deadline_settings_changed, dispatch_uid="deadlines_recompute_on_settings_change")
+def _deadline_settings_changed(sender, organization: Organization, changes: dict, **kwargs) -> None:
+    organization_deadlines_changed(organization=organization, reason=settings_change_reason(changes))
+
+
+@receiver(business_calendar_changed, dispatch_uid="deadlines_recompute_on_closed_dates")
+def _closed_dates_changed(sender, organization: Organization, days: list[date] | None, **kwargs) -> None:
+    if days is None:
+        return  # a change of the calendar's settings: deadline_settings_changed names it
+    listed = ", ".join(day.strftime("%b %-d, %Y") for day in days)
+    organization_deadlines_changed(organization=organization, reason=f"closed dates changed: {listed}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from appeals.services import reminders
+from appeals.services import recompute, reminders
 from appeals.services.destinations import deliver as destinations
 
 # A database error after the claim (connection cut, failover): retry soon under the same task id, which
@@ -76,3 +76,15 @@ def weekly_summaries_send() -> object:
     from appeals.services import analytics_email
 
     return analytics_email.weekly_summaries_send()
+
+
+# max_retries=None: a retry resumes after the job's last committed batch (services.recompute.recompute_job_run).
+@shared_task(name="appeals.tasks.recompute_run", bind=True, max_retries=None, ignore_result=True)
+def recompute_run(self, job_id: int) -> str:
+    try:
+        return recompute.recompute_job_run(job_id=job_id).state
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(countdown=DB_RETRY_SECONDS, exc=exc) from exc
+    except Exception as exc:
+        recompute.recompute_job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+        raise

@@ -6,6 +6,7 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import MaxValueValidator
 
 from core.models import Organization, Role, User
 
@@ -140,6 +141,24 @@ SETTINGS_GROUPS = [
 ]
 
 
+# Upper bounds far past any platform's published figure: each deadline is counted for every open case when a
+# setting changes, and the columns are small integers (99999 hours was a database error, a 500, before).
+SETTING_MAXIMA = {
+    "review_business_days": 90,
+    "appeal_window_days": 365,
+    "follow_up_window_days": 365,
+    "max_rounds": 10,
+    "escalation_answer_business_days": 90,
+    "ticket_first_response_hours": 2000,
+    "ticket_resolution_hours": 2000,
+    "appeal_char_limit": 100000,
+    "authorization_notice_days": 365,
+    "repeat_violation_count": 1000,
+    "repeat_violation_days": 3650,
+    "penalty_point_expiry_days": 3650,
+}
+
+
 class OrganizationSettingsForm(forms.Form):
     """Validates and normalises input only; the calendar and owner rules live in core.services.organization_update."""
 
@@ -189,6 +208,10 @@ class OrganizationSettingsForm(forms.Form):
             field = generated[name]
             if name in labels:
                 field.label = labels[name]
+            if name in SETTING_MAXIMA:
+                field.max_value = SETTING_MAXIMA[name]
+                field.validators.append(MaxValueValidator(SETTING_MAXIMA[name]))
+                field.widget.attrs["max"] = SETTING_MAXIMA[name]
             self.fields[name] = field
 
     def clean_holiday_country(self) -> str:

@@ -25,7 +25,7 @@ from core.models import (
     hash_secret,
     new_secret,
 )
-from core.signals import business_calendar_changed
+from core.signals import business_calendar_changed, deadline_settings_changed
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +279,21 @@ def holiday_calendar_check(country: str, subdivision: str) -> None:
 # The settings that decide which local dates are business days (opening hours do not: counts are of dates).
 CALENDAR_FIELDS = ("timezone", "holiday_country", "holiday_subdivision", "working_days")
 
+# The settings that count stored deadlines (appeals.services.recompute recounts open cases when one changes).
+DEADLINE_FIELDS = (
+    "appeal_window_days",
+    "appeal_window_days_by_kind",
+    "follow_up_window_days",
+    "max_rounds",
+    "review_business_days",
+    "ticket_first_response_hours",
+    "ticket_resolution_hours",
+    "escalation_answer_business_days",
+    *CALENDAR_FIELDS,
+    "opens_at",
+    "closes_at",
+)
+
 
 @transaction.atomic
 def organization_update(*, organization: Organization, **changes) -> Organization:
@@ -287,6 +302,7 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
         raise ValueError(f"Not organization settings: {sorted(unknown)}")
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     calendar_before = [getattr(organization, field) for field in CALENDAR_FIELDS]
+    deadlines_before = {field: getattr(organization, field) for field in DEADLINE_FIELDS}
     for field, value in changes.items():
         setattr(organization, field, value)
     organization.holiday_country = organization.holiday_country.upper()
@@ -303,6 +319,13 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
     organization.save()
     if [getattr(organization, field) for field in CALENDAR_FIELDS] != calendar_before:
         business_calendar_changed.send(sender=Organization, organization=organization, days=None)
+    deadline_changes = {
+        field: (old, getattr(organization, field))
+        for field, old in deadlines_before.items()
+        if getattr(organization, field) != old
+    }
+    if deadline_changes:
+        deadline_settings_changed.send(sender=Organization, organization=organization, changes=deadline_changes)
     return organization
 
 

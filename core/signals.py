@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # Arguments: organization (saved, with the new settings) and days: None when every day may count differently
 # (timezone, working days, holiday country or subdivision), else the dates that were closed or reopened.
 business_calendar_changed = Signal()
+
+# Sent inside the writing transaction when settings that count stored deadlines changed (review days, windows,
+# rounds, SLA hours, the calendar). Arguments: organization (saved) and changes: {field: (old, new)}.
+deadline_settings_changed = Signal()

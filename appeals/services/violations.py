@@ -680,6 +680,14 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
         appeal_analytics_facts_refresh(
             violation_ids=[v.pk for v, changed in to_update if FACT_VIOLATION_INPUTS.intersection(changed)]
         )
+        # A new appeal window moves the next deadline of a first-round draft (and nothing else of a case that
+        # left "not appealed"): count it again as violation_update does (it went stale before).
+        from appeals.services.recompute import deadlines_recompute_cases  # it counts windows with appeal_by_for
+
+        deadlines_recompute_cases(
+            organization=organization,
+            violation_ids=[v.pk for v, changed in to_update if {"kind", "enforced_at"}.intersection(changed)],
+        )
     if items_replaced:
         ViolationItem.objects.filter(violation_id__in=[vid for vid, _ in items_replaced]).delete()
     writers["item"].insert(

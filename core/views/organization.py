@@ -11,6 +11,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from appeals.models import RecomputeJob
+from appeals.selectors.recompute import latest_recompute_job
 from appeals.services import ServiceError
 from core import services
 from core.calendar import CalendarError
@@ -56,6 +58,7 @@ def _page(request: HttpRequest, form: OrganizationSettingsForm, closed_form: Clo
         "closed_dates": ClosedDate.objects.filter(organization=organization, date__gte=today),
         "preview": preview,
         "skipped": skipped,
+        "recompute_job": latest_recompute_job(organization),
     }
     return render(request, "core/organization_settings.html", context, status=status)
 
@@ -101,8 +104,18 @@ def closed_date_remove(request: HttpRequest, closed_date_pk: int) -> HttpRespons
     return redirect("core:organization_settings")
 
 
+@member_required(Role.OWNER)
+def recompute_progress(request: HttpRequest, job_pk: int) -> HttpResponse:
+    """The progress partial of a deadline recount (polled by htmx while the job runs)."""
+    job = get_scoped_or_404(request, RecomputeJob.objects.all(), pk=job_pk)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("core:organization_settings")
+    return render(request, "appeals/recompute/_progress.html", {"job": job})
+
+
 urlpatterns = [
     path("settings/", organization_settings, name="organization_settings"),
     path("settings/closed-dates/", closed_date_add, name="closed_date_add"),
     path("settings/closed-dates/<int:closed_date_pk>/remove/", closed_date_remove, name="closed_date_remove"),
+    path("settings/recompute/<int:job_pk>/", recompute_progress, name="recompute_progress"),
 ]
