@@ -17,6 +17,7 @@ from core.rules import case_clock, case_rules
 if TYPE_CHECKING:
     from appeals.models import Escalation, Violation
     from core.calendar import BusinessCalendar
+    from core.markets import PlatformRules
     from core.models import Organization
 
 
@@ -123,24 +124,44 @@ def case_facts(
 ) -> CaseFacts:
     """The facts of a case from its loaded appeals and escalations, without a query. Without an organization
     (and its calendar) there is no follow-up window: callers pass them when `needs_calendar` says so."""
+    rules = case_rules(violation) if organization is not None else None
+    clock = case_clock(violation) if rules is not None and calendar is not None else None
+    return case_facts_counted(
+        status=status or violation.status,
+        appeal_by=violation.appeal_by,
+        appeals=appeals,
+        escalations=escalations,
+        rules=rules,
+        # The platform's window: its market's days, whatever calendar the caller counts the team's days on.
+        clock=clock,
+    )
+
+
+def case_facts_counted(
+    *,
+    status: str,
+    appeal_by: datetime,
+    appeals: Iterable[Appeal],
+    escalations: Iterable[Escalation],
+    rules: PlatformRules | None,
+    clock: BusinessCalendar | None,
+) -> CaseFacts:
+    """case_facts from plain values: the rules and platform clock already chosen (no query; the deadline
+    recompute counts thousands of cases with it). Without rules and a clock there is no follow-up window."""
     ordered = sorted(appeals, key=lambda a: a.round)
     latest = ordered[-1] if ordered else None
     decided = next((a for a in reversed(ordered) if a.decided_at is not None and a.status in DECIDED), None)
     follow_up_deadline = None
-    rules = case_rules(violation) if organization is not None else None
-    if decided is not None and rules is not None and calendar is not None:
-        # The platform's window: its market's days, whatever calendar the caller counts the team's days on.
-        follow_up_deadline = follow_up_by(
-            decided.decided_at, calendar=case_clock(violation), window_days=rules.follow_up_window_days
-        )
+    if decided is not None and rules is not None and clock is not None:
+        follow_up_deadline = follow_up_by(decided.decided_at, calendar=clock, window_days=rules.follow_up_window_days)
     escalations = list(escalations)
     open_due = [e.answer_due_at for e in escalations if e.answered_at is None]
     answered = latest is not None and any(
         e.answered_at is not None and e.appeal_id in (None, latest.pk) for e in escalations
     )
     return CaseFacts(
-        status=status or violation.status,
-        appeal_by=violation.appeal_by,
+        status=status,
+        appeal_by=appeal_by,
         max_rounds=rules.max_rounds if rules is not None else 2,
         latest_round=latest.round if latest else 0,
         builder_step=latest.builder_step if latest else 1,

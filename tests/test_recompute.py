@@ -244,18 +244,32 @@ def test_an_interrupted_job_resumes_after_its_last_batch(org):
     assert recompute.recompute_job_run(job_id=job.pk).done == 5
 
 
-def test_closed_date_starts_a_recompute(org, django_capture_on_commit_callbacks):
+def test_closed_date_moves_escalation_answers_not_platform_deadlines(org, django_capture_on_commit_callbacks):
+    """Closed dates are the team's: an escalation's answer (team calendar) moves, the platform's review does not."""
     appeal = _under_review(org, submitted_days_ago=0)
+    escalated = timezone.now()
+    escalation = appeal.violation.escalations.create(
+        organization=org,
+        appeal=appeal,
+        to_team="program_team",
+        escalated_at=escalated,
+        answer_due_at=org.business_calendar().add_business_days(escalated, org.escalation_answer_business_days),
+    )
     calendar = org.business_calendar()
-    day = calendar.next_business_day(calendar.local(appeal.submitted_at).date())
+    day = calendar.next_business_day(calendar.local(escalated).date())
     with django_capture_on_commit_callbacks(execute=False):
         core_services.closed_date_add(organization=org, date=day)
     job = RecomputeJob.objects.get()
     assert job.reason.startswith("closed dates changed: ")
     recompute.recompute_job_run(job_id=job.pk)
+    escalation.refresh_from_db()
+    due = appeal.due_at
     appeal.refresh_from_db()
-    assert appeal.due_at == org.business_calendar().add_business_days(appeal.submitted_at, 3)
-    assert appeal.due_at > calendar.add_business_days(appeal.submitted_at, 3)
+    assert appeal.due_at == due
+    assert escalation.answer_due_at == org.business_calendar().add_business_days(escalated, 5)
+    assert escalation.answer_due_at > calendar.add_business_days(escalated, 5)
+    (entry,) = _moved_entries(appeal.violation)
+    assert entry.data["summary"].startswith("Escalation answer due moved from")
 
 
 def test_preview_counts_what_would_move_then_apply_gives_the_cases_the_version(org, django_capture_on_commit_callbacks):

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from appeals.case_state import DEADLINE_LABELS, case_facts, case_plan
+from appeals.case_state import DEADLINE_LABELS, case_facts_counted, case_plan
 from appeals.models import Appeal, CaseStatus, Escalation, SupportTicket, TimelineEvent, TimelineVerb, Violation
 from appeals.recompute_models import RecomputeJob
 from appeals.services.violations import appeal_by_for
@@ -82,9 +82,10 @@ class Clocks:
     """Which rules and calendars count a case's deadlines, mirroring the services that store them:
 
     - rules: the case's rule version (core.rules; `apply` forces one version on every case, "Apply now");
-    - the appeal window on the platform clock of the account's market (violations.appeal_by_for);
-    - decision due, escalation answer, follow-up window and ticket SLAs on the organization's calendar
-      (appeals.appeal_submit, outcomes, tickets.ticket_deadlines).
+    - the appeal window, decision due, follow-up window and ticket SLAs on the platform clock of the account's
+      market (violations.appeal_by_for, appeals.appeal_submit, outcomes.follow_up_deadline,
+      tickets.ticket_deadlines);
+    - the escalation answer on the organization's calendar (outcomes.escalation_record: not a platform rule).
     """
 
     def __init__(self, organization: Organization, *, apply: RuleVersion | None = None) -> None:
@@ -103,13 +104,10 @@ class Clocks:
             rules = self._rules[version_id] = rules_for(self.organization, version)
         return rules
 
-    def window_clock(self, row: Mapping[str, Any]) -> BusinessCalendar:
+    def platform_clock(self, row: Mapping[str, Any]) -> BusinessCalendar:
         return self.book.clock(row["market"])
 
-    def review_clock(self, row: Mapping[str, Any]) -> BusinessCalendar:
-        return self.team
-
-    def ticket_clock(self, row: Mapping[str, Any]) -> BusinessCalendar:
+    def escalation_clock(self, row: Mapping[str, Any]) -> BusinessCalendar:
         return self.team
 
 
@@ -171,13 +169,11 @@ def case_recount(
     """The deadlines of one case counted again with its rules and clocks: the ones that differ."""
     result = CaseResult(row["id"])
     rules = clocks.rules_for(row)
-    calendar = clocks.review_clock(row)
+    calendar = clocks.platform_clock(row)
     appeal_by = row["appeal_by"]
     # The appeal window matters until the first round is submitted (case_plan, the window-closing reminder).
     if row["status"] in WINDOW_STATUSES and _still_ahead(appeal_by, now):
-        counted = appeal_by_for(
-            clock=clocks.window_clock(row), rules=rules, kind=row["kind"], enforced_at=row["enforced_at"]
-        )
+        counted = appeal_by_for(clock=calendar, rules=rules, kind=row["kind"], enforced_at=row["enforced_at"])
         if counted != appeal_by:
             result.violation["appeal_by"] = counted
             result.moves.append(Move(DEADLINE_LABELS["appeal_window"], appeal_by, counted))
@@ -191,19 +187,21 @@ def case_recount(
                 appeal.due_at = counted
     for escalation in escalations:
         if escalation.answered_at is None and _still_ahead(escalation.answer_due_at, now):
-            counted = calendar.add_business_days(escalation.escalated_at, rules.escalation_answer_business_days)
+            counted = clocks.escalation_clock(row).add_business_days(
+                escalation.escalated_at, rules.escalation_answer_business_days
+            )
             if counted != escalation.answer_due_at:
                 result.escalations[escalation.pk] = counted
                 result.moves.append(Move(DEADLINE_LABELS["escalation"], escalation.answer_due_at, counted))
                 escalation.answer_due_at = counted
     # The next step's deadline, derived as violation_refresh_status does, from the (possibly moved) deadlines.
-    facts = case_facts(
-        _CaseRow(row["id"], row["status"], appeal_by),  # type: ignore[arg-type]
-        appeals,  # type: ignore[arg-type]
-        escalations,  # type: ignore[arg-type]
-        organization=rules,  # type: ignore[arg-type]
-        calendar=calendar,
+    facts = case_facts_counted(
         status=row["status"],
+        appeal_by=appeal_by,
+        appeals=appeals,  # type: ignore[arg-type]
+        escalations=escalations,  # type: ignore[arg-type]
+        rules=rules,
+        clock=calendar,
     )
     plan = case_plan(facts, now=now)
     stored_next = row["next_deadline_at"]
@@ -218,16 +216,9 @@ def case_recount(
     return result
 
 
-@dataclass
-class _CaseRow:
-    pk: int
-    status: str
-    appeal_by: datetime
-
-
 def ticket_recount(row: Mapping[str, Any], *, clocks: Clocks, now: datetime) -> dict[str, datetime]:
     """A ticket's SLA due times counted again: the ones that differ (a met or past one stays)."""
-    rules, calendar = clocks.rules_for(row), clocks.ticket_clock(row)
+    rules, calendar = clocks.rules_for(row), clocks.platform_clock(row)
     changed = {}
     if row["first_response_at"] is None and _still_ahead(row["first_response_due_at"], now):
         counted = calendar.add_business_hours(row["opened_at"], rules.ticket_first_response_hours)
