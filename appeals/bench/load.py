@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import runpy
 import shutil
 import signal
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 
 from appeals.bench.timing import p95
@@ -37,9 +39,10 @@ def free_port() -> int:
 GUNICORN_CONF = "deploy/gunicorn.conf.py"
 WORKERS = 2
 CONNECTIONS = 20
+ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
 
 
-def load(org_id: int, seconds: int, *, stdout) -> dict:
+def load(org_id: int, seconds: int, *, stdout, server_args: tuple[str, ...] = ()) -> dict:
     """1. Start gunicorn as production does (deploy/gunicorn.conf.py), with WORKERS processes, DEBUG off.
     2. Log in through the login form; CONNECTIONS connections ask for the inbox for `seconds` (wrk when installed).
     3. Read each worker's resident memory from /proc before stopping the server."""
@@ -64,7 +67,15 @@ def load(org_id: int, seconds: int, *, stdout) -> dict:
     with _environ(env):  # what the server will read, with this environment
         conf = runpy.run_path(str(Path(root) / GUNICORN_CONF))
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "core.wsgi", "-c", GUNICORN_CONF, "--log-level", "warning"],
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "core.wsgi",
+            "-c",
+            GUNICORN_CONF,
+            "--log-level",
+            "warning",
+            *server_args,
+        ],
         cwd=root,
         env=env,
         start_new_session=True,
@@ -80,8 +91,15 @@ def load(org_id: int, seconds: int, *, stdout) -> dict:
             except OSError:
                 time.sleep(0.2)
         cookie = log_in(base, membership.user.email, BENCH_PASSWORD)
-        result = wrk(url, cookie, seconds) if shutil.which("wrk") else threaded(url, cookie, seconds)
+        generate = wrk if shutil.which("wrk") else threaded
+        generate(url, cookie, 2)  # warm-up: every thread's first request (URLconf, templates, DB connection)
+        before = _cpu_snapshot(server.pid)
+        result = generate(url, cookie, seconds)
+        result["cpu_ms_per_request"] = _cpu_per_request(before, _cpu_snapshot(server.pid), result["requests"])
+        # What the same work would serve with every core free for it (the machine is shared: see load average).
+        result["cpu_bound_rps"] = round((os.cpu_count() or 1) * 1000 / sum(result["cpu_ms_per_request"].values()))
         result["server"] = f"gunicorn {conf['worker_class']} {conf['workers']} processes x {conf['threads']} threads"
+        result["server"] += f" {' '.join(server_args)}" if server_args else ""
         result["worker_rss_mb"] = worker_rss_mb(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -99,6 +117,47 @@ def _environ(env: dict):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _cpu_snapshot(master: int) -> dict[str, float]:
+    """CPU seconds so far of the web workers, of this database's PostgreSQL backends (the workers' connections,
+    kept open by CONN_MAX_AGE), and of this process's finished children (the load generator)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "web": sum(_cpu_seconds(pid) for pid in _children(master)),
+        "postgres": sum(_cpu_seconds(pid) for pid in backends),
+        "load generator": children.ru_utime + children.ru_stime,
+    }
+
+
+def _cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
+    return {key: round((after[key] - before[key]) * 1000 / max(requests, 1), 2) for key in after}
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _children(master: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[1] == str(master):
+                pids.append(int(entry.name))
+    return pids
 
 
 def worker_rss_mb(master: int) -> list[float]:
@@ -139,11 +198,11 @@ def wrk(url: str, cookie: str, seconds: int) -> dict:
     script = Path(tempfile.mkdtemp()) / "report.lua"
     script.write_text(
         "done = function(summary, latency, requests)\n"
-        "  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + "
-        "summary.errors.status + summary.errors.timeout\n"
+        "  local e = summary.errors\n"
         '  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %f, \\"p95_ms\\": %f, '
-        '\\"median_ms\\": %f, \\"errors\\": %d}\\n", summary.requests, summary.duration / 1e6, '
-        "latency:percentile(95) / 1000, latency:percentile(50) / 1000, errors))\nend\n"
+        '\\"median_ms\\": %f, \\"connect\\": %d, \\"read\\": %d, \\"write\\": %d, \\"status\\": %d, '
+        '\\"timeout\\": %d}\\n", summary.requests, summary.duration / 1e6, latency:percentile(95) / 1000, '
+        "latency:percentile(50) / 1000, e.connect, e.read, e.write, e.status, e.timeout))\nend\n"
     )
     out = subprocess.run(
         [
@@ -168,7 +227,9 @@ def wrk(url: str, cookie: str, seconds: int) -> dict:
         "rps": round(data["requests"] / data["seconds"]),
         "median_ms": round(data["median_ms"], 1),
         "p95_ms": round(data["p95_ms"], 1),
-        "errors": data["errors"],
+        "errors": sum(data[kind] for kind in ERROR_KINDS),
+        # wrk counts a response slower than its timeout (2 s) as an error too; non-2xx/3xx answers are "status".
+        "error_kinds": {kind: data[kind] for kind in ERROR_KINDS if data[kind]},
     }
 
 

@@ -225,7 +225,15 @@ def table(report: dict) -> str:
         "inbox under load",
         lambda r: (
             f"{r['load']['rps']} req/s, median {r['load']['median_ms']} ms, p95 {r['load']['p95_ms']} ms, "
-            f"{r['load']['errors']} errors ({r['load']['tool']}; {r['load']['server']})"
+            f"{r['load']['errors']} errors {r['load'].get('error_kinds') or ''}"
+            f"({r['load']['tool']}; {r['load']['server']})"
+        ),
+    )
+    row(
+        "inbox under load: CPU per request (web / PostgreSQL / wrk) → req/s with all cores free",
+        lambda r: (
+            " / ".join(f"{ms} ms" for ms in r["load"]["cpu_ms_per_request"].values())
+            + f" → {r['load']['cpu_bound_rps']} req/s"
         ),
     )
     row(
