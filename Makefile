@@ -56,8 +56,13 @@ lint: install-test
 	$(PY) -m ruff format --check .
 
 # The benchmark flushes its own database (appeal_desk_bench next to DATABASE_URL's, or BENCH_DATABASE_URL).
+# The load test uses Debian's wrk, installed here when missing and root; otherwise a threaded Python client.
+# With DATABASE_REPLICA_URL set, its database name is swapped for the benchmark's (the replica copies the cluster).
 bench: install-test
-	@command -v wrk >/dev/null || echo "wrk not found: the load test uses a threaded Python client (apt-get install wrk)"
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+		echo "wrk not found: the load test uses a threaded Python client (apt-get install wrk)"
 	DATABASE_URL=$$($(PY) bench/ensure_database.py) && export DATABASE_URL && \
+		DATABASE_REPLICA_URL=$$($(PY) bench/ensure_database.py --replica) && export DATABASE_REPLICA_URL && \
 		$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench $(BENCH_ARGS)
 screenshots: install-test ; $(PY) manage.py screenshots
