@@ -30,7 +30,12 @@ _ENTRIES = (
     ("Templates", "appeals:appeal_templates", ("=appeal_templates", "=checklists"), None),
     ("Analytics", "appeals:analytics", ("analytics",), "can_manage"),
     ("Destinations", "appeals:destination_list", ("destination_", "=notify_overview"), "can_manage"),
-    ("Settings", "core:organization_settings", ("=organization_settings", "=members", "=security"), "is_owner"),
+    (
+        "Settings",
+        "core:organization_settings",
+        ("=organization_settings", "=members", "=security", "market", "rule_version"),
+        "is_owner",
+    ),
 )
 
 

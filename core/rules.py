@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.calendar import BusinessCalendar
 from core.market_models import FIRST_EFFECTIVE, RuleVersion
-from core.markets import MARKETS, RULE_FIELDS, PlatformRules, market_today, platform_clock, rules_for
+from core.markets import (
+    CLOCK_FIELDS,
+    MARKETS,
+    RULE_FIELDS,
+    Market,
+    PlatformRules,
+    market_for,
+    market_today,
+    platform_clock,
+    rules_for,
+)
 from core.models import Organization, User
 
 
@@ -148,3 +159,118 @@ class RuleBook:
 def case_clock(violation) -> BusinessCalendar:
     """The platform clock a case counts on: its account market's (select_related("account") saves a query)."""
     return platform_clock(violation.organization, violation.account.market)
+
+
+# --- Owners' clock overrides -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def market_clock_update(*, organization: Organization, market: str, **values) -> Organization:
+    """Override a market's platform clock for this organization; a value equal to the default is not stored.
+
+    values: core.markets.CLOCK_FIELDS (support_days a list of ISO weekdays, times as datetime.time). Sends
+    core.signals.market_clock_changed so stored deadlines can be recounted.
+    """
+    from zoneinfo import available_timezones
+
+    from core.services import holiday_calendar_check
+    from core.signals import market_clock_changed
+
+    market = market.upper()
+    if market not in MARKETS:
+        raise _error(f"“{market}” is not a market Appeal Desk knows.", "market")
+    unknown = set(values) - set(CLOCK_FIELDS)
+    if unknown:
+        raise ValueError(f"Not clock fields: {sorted(unknown)}")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    base = MARKETS[market]
+    merged = {f: getattr(market_for(organization, market), f) for f in CLOCK_FIELDS}
+    merged.update({k: v for k, v in values.items() if v is not None})
+    merged["holiday_country"] = (merged["holiday_country"] or "").upper()
+    merged["holiday_subdivision"] = (merged["holiday_subdivision"] or "").upper()
+    if merged["timezone"] not in available_timezones():
+        raise _error(f"“{merged['timezone']}” is not a known time zone (use a name such as Asia/Jakarta).", "timezone")
+    holiday_calendar_check(merged["holiday_country"], merged["holiday_subdivision"])
+    days = sorted(set(merged["support_days"]))
+    if not days or any(d not in range(1, 8) for d in days):
+        raise _error("Choose at least one support day.", "support_days")
+    if merged["support_opens_at"] >= merged["support_closes_at"]:
+        raise _error("Support closes after it opens.", "support_closes_at")
+    merged["support_days"] = tuple(days)
+    override = {}
+    for name, value in merged.items():
+        if value == getattr(base, name):
+            continue
+        if isinstance(value, time):
+            value = value.strftime("%H:%M")
+        elif isinstance(value, tuple):
+            value = list(value)
+        override[name] = value
+    clocks = dict(organization.market_clocks or {})
+    if override:
+        clocks[market] = override
+    else:
+        clocks.pop(market, None)
+    if clocks != organization.market_clocks:
+        organization.market_clocks = clocks
+        organization.save(update_fields=["market_clocks"])
+        market_clock_changed.send(sender=Organization, organization=organization, market=market)
+    return organization
+
+
+# --- Reads for the markets screen and GET /api/v1/markets ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: RuleVersion | None  # None: a market without a version yet (version 1 is made on first use)
+    rules: PlatformRules
+    state: str  # "past", "in force" or "upcoming"
+
+
+@dataclass(frozen=True)
+class MarketRow:
+    market: Market
+    overridden: bool
+    in_force: VersionRow
+    upcoming: list[VersionRow]
+
+
+def _rows(organization: Organization, code: str, versions: list[RuleVersion], now: datetime) -> list[VersionRow]:
+    today = market_today(organization, code, now)
+    ordered = sorted(versions, key=lambda v: v.effective_from)
+    current = None
+    for v in ordered:
+        if v.effective_from <= today:
+            current = v
+    if not ordered:
+        return [VersionRow(None, rules_for(organization, None), "in force")]
+    rows = []
+    for v in ordered:
+        state = "in force" if v == current else ("upcoming" if v.effective_from > today else "past")
+        rows.append(VersionRow(v, rules_for(organization, v), state))
+    return rows
+
+
+def market_versions(organization: Organization, code: str, *, now: datetime) -> list[VersionRow]:
+    versions = list(RuleVersion.objects.filter(organization=organization, market=code).select_related("created_by"))
+    return _rows(organization, code, versions, now)
+
+
+def market_overview(organization: Organization, *, now: datetime) -> list[MarketRow]:
+    """Every market: its clock for this organization, the rules in force today and the upcoming versions (one
+    query)."""
+    versions = rule_versions_of(organization)
+    out = []
+    for code in MARKETS:
+        rows = _rows(organization, code, versions.get(code, []), now)
+        in_force = next((r for r in rows if r.state == "in force"), rows[0])
+        out.append(
+            MarketRow(
+                market=market_for(organization, code),
+                overridden=bool((organization.market_clocks or {}).get(code)),
+                in_force=in_force,
+                upcoming=[r for r in rows if r.state == "upcoming"],
+            )
+        )
+    return out

@@ -10,3 +10,7 @@ business_calendar_changed = Signal()
 # Sent inside the writing transaction when settings that count stored deadlines changed (review days, windows,
 # rounds, SLA hours, the calendar). Arguments: organization (saved) and changes: {field: (old, new)}.
 deadline_settings_changed = Signal()
+
+# Sent inside the writing transaction when an owner changed a market's platform clock for the organization
+# (core.rules.market_clock_update). Arguments: organization (saved), market (the code).
+market_clock_changed = Signal()

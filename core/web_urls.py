@@ -1,4 +1,4 @@
-from core.views import health, members, organization, people, security, sessions, tokens
+from core.views import health, markets, members, organization, people, security, sessions, tokens
 
 app_name = "core"
 
@@ -6,6 +6,7 @@ urlpatterns = [
     *people.urlpatterns,
     *members.urlpatterns,
     *organization.urlpatterns,
+    *markets.urlpatterns,
     *tokens.urlpatterns,
     *security.urlpatterns,
     *sessions.urlpatterns,

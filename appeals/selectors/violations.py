@@ -296,7 +296,7 @@ def case_detail(organization: Organization, violation_pk: int) -> Violation:
     """A case with everything its page shows, in a fixed number of queries (404 outside the organization)."""
     queryset = (
         Violation.objects.filter(organization=organization)
-        .select_related("account", "organization", "assignee", "created_by")
+        .select_related("account", "organization", "assignee", "created_by", "rule_version")
         .prefetch_related(
             "items",
             "attachments",

@@ -1,0 +1,47 @@
+"""A deadline on both clocks: `{% two_clocks dt violation %}` → "Dec 6, 17:00 Jakarta · 05:00 your time"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+from core.markets import Market, market_for
+
+register = template.Library()
+
+
+def case_market(violation) -> Market:
+    """The case's market clock, built once per violation object (a page shows several of its deadlines)."""
+    cached = getattr(violation, "_market", None)
+    if cached is None:
+        cached = violation._market = market_for(violation.organization, violation.account.market)
+    return cached
+
+
+@register.inclusion_tag("appeals/_two_clocks.html")
+def two_clocks(dt: datetime | None, violation) -> dict:
+    if not dt:
+        return {"dt": None}
+    market = case_market(violation)
+    market_local = timezone.localtime(dt, timezone=_zone(market.timezone))
+    viewer_local = timezone.localtime(dt)
+    return {
+        "dt": dt,
+        "market_tz": market.timezone,
+        "city": market.city,
+        "same_clock": market_local.utcoffset() == viewer_local.utcoffset(),
+        "other_day": market_local.date() != viewer_local.date(),
+    }
+
+
+@register.simple_tag
+def case_market_for(violation) -> Market:
+    return case_market(violation)
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
