@@ -20,6 +20,9 @@ from appeals.models import Account
 from core.models import Organization
 
 IMPORT_ROWS = 100_000
+# An import that has not finished by then is stopped and reported as failed (a hang must not stall the whole run;
+# 100k rows take 10-40 s).
+IMPORT_TIMEOUT_SECONDS = int(os.environ.get("BENCH_IMPORT_TIMEOUT", 240))
 
 
 def import_file(org_id: int, *, spreadsheet: bool = False, stdout) -> dict:
@@ -50,7 +53,12 @@ def import_file(org_id: int, *, spreadsheet: bool = False, stdout) -> dict:
 
     watcher = threading.Thread(target=watch_peak)
     watcher.start()
-    output, _ = process.communicate()
+    try:
+        output, _ = process.communicate(timeout=IMPORT_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        output = f"no result after {IMPORT_TIMEOUT_SECONDS} s (stopped). {output}"
     seconds = time.perf_counter() - started
     watcher.join()
     os.unlink(path)

@@ -42,7 +42,7 @@ CONNECTIONS = 20
 ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
 
 
-def load(org_id: int, seconds: int, *, stdout, server_args: tuple[str, ...] = ()) -> dict:
+def load(org_id: int, seconds: int, *, stdout, server_args: tuple[str, ...] = (), path: str | None = None) -> dict:
     """1. Start gunicorn as production does (deploy/gunicorn.conf.py), with WORKERS processes, DEBUG off.
     2. Log in through the login form; CONNECTIONS connections ask for the inbox for `seconds` (wrk when installed).
     3. Read each worker's resident memory from /proc before stopping the server."""
@@ -82,7 +82,7 @@ def load(org_id: int, seconds: int, *, stdout, server_args: tuple[str, ...] = ()
         stdout=subprocess.DEVNULL,  # the access log (one line a request)
     )
     base = f"http://127.0.0.1:{port}"
-    url = base + reverse("appeals:inbox")
+    url = base + (path or reverse("appeals:inbox"))
     try:
         for _ in range(150):
             try:

@@ -47,6 +47,7 @@ KNOWN = {
     "inbound",
     "load",
     "replica",
+    "failed",
 }
 
 
@@ -241,6 +242,7 @@ def table(report: dict) -> str:
         lambda r: " / ".join(f"{mb} MB" for mb in r["load"]["worker_rss_mb"]),
     )
     row("replica", lambda r: r["replica"]["note"])
+    row("FAILED measures", lambda r: "; ".join(f"{k}: {v}" for k, v in r["failed"].items()))
     for key in dict.fromkeys(k for r in scales for k in r if k not in KNOWN):
         row(key, lambda r, k=key: _generic(r[k]))
 

@@ -104,18 +104,27 @@ def run_scale(
     biggest, second = largest_orgs()
     result["analytics_org"] = {"violations": biggest[1], "decided_appeals": decided(biggest[0])}
     result["list_org"] = {"violations": second[1]}
+
+    def measured(key: str, fn, *args, **kwargs) -> None:
+        # A measure that fails is reported as failed (its targets "not measured"); the others still run.
+        try:
+            result[key] = fn(*args, **kwargs)
+        except Exception as exc:
+            stdout.write(f"  {key}: FAILED {type(exc).__name__}: {str(exc)[-500:]}")
+            result.setdefault("failed", {})[key] = f"{type(exc).__name__}: {str(exc)[-300:]}"
+
     with override_settings(DATABASE_REPLICA_ENABLED=False):  # the primary's figures; replica.py reads the replica
-        result["pages"] = pages(biggest[0], second[0], runs, stdout=stdout)
+        measured("pages", pages, biggest[0], second[0], runs, stdout=stdout)
     # Other measures on the seeded data go here, before the sweep and the imports below change it (the sweep opens
     # every appeal; the imports add 200,000 violations to the list organization): the case page with 1,000
     # timeline entries and search add pages (report.PAGES), the replica reads the same pages again.
-    result["replica"] = replica_pages(biggest[0], second[0], runs, stdout=stdout)
-    result["pages"] |= result["replica"].pop("pages", {})
+    measured("replica", replica_pages, biggest[0], second[0], runs, stdout=stdout)
+    result.setdefault("pages", {}).update(result.get("replica", {}).pop("pages", {}))
     if not skip_load:
-        result["load"] = load(second[0], load_seconds, stdout=stdout)
-    result["notice_parse"] = notice_bench.parse_timing()
-    result["inbound"] = notice_bench.inbound_timing(second[0])
-    result["sweep"] = sweep(stdout=stdout)
-    result["import"] = import_file(second[0], stdout=stdout)
-    result["xlsx_import"] = import_file(second[0], spreadsheet=True, stdout=stdout)
+        measured("load", load, second[0], load_seconds, stdout=stdout)
+    measured("notice_parse", notice_bench.parse_timing)
+    measured("inbound", notice_bench.inbound_timing, second[0])
+    measured("sweep", sweep, stdout=stdout)
+    measured("import", import_file, second[0], stdout=stdout)
+    measured("xlsx_import", import_file, second[0], spreadsheet=True, stdout=stdout)
     return result
