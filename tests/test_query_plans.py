@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from appeals.filters import SORTS
-from appeals.models import Appeal, ViolationItem, ViolationKind
+from appeals.models import Appeal, Violation, ViolationItem, ViolationKind
+from appeals.selectors.violations import search_q
 from tests.factories import AppealFactory, ViolationFactory
 
 pytestmark = [pytest.mark.postgres]
@@ -153,3 +154,25 @@ def test_the_check_itself_catches_an_unindexed_filter(db, cases):
     # A filter on a column with no index must be reported, or the tests above prove nothing.
     assert seq_scans([{"sql": "SELECT id FROM appeals_violation WHERE action = 'x'"}]) != []
     assert seq_scans([{"sql": "SELECT id FROM appeals_violation ORDER BY notice LIMIT 5"}]) != []
+
+
+@pytest.mark.parametrize("text", ["listing was", "counterfeit", "QP3", "SKU-5"])
+def test_search_can_use_an_index_for_every_arm(org, cases, text):
+    # Without the organization's own index to lean on, every arm of the search's OR (reference, policy, notice,
+    # affected IDs) must have an index (migration 0019), or the planner could only test every case of a large
+    # organization row by row for a rare word.
+    query = Violation.objects.filter(search_q(org, text)).values("pk").query
+    sql = connection.ops.compose_sql(*query.sql_with_params())
+    assert seq_scans([{"sql": sql}]) == []
+    plan = _plan(sql)
+    assert "violation_notice_trgm" in plan and "violation_policy_trgm" in plan, plan
+
+
+def _plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN " + sql)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")

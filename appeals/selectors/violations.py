@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import F, Func, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -185,14 +185,28 @@ def item_search_subquery(organization: Organization, text: str) -> QuerySet[Viol
     ).values("violation_id")
 
 
+class _AmongIds(Func):
+    """`pk = ANY(ARRAY(subquery))`: PostgreSQL runs the subquery once (an InitPlan) and can use the primary key index
+    for it as one arm of a BitmapOr, where `pk IN (subquery)` inside an OR can only be tested row by row."""
+
+    arg_joiner = " = ANY(ARRAY("
+    template = "%(expressions)s))"
+    output_field = BooleanField()
+
+
 def search_q(organization: Organization, text: str) -> Q:
+    """Cases whose reference starts with `text`, whose policy or notice contains it, or with an affected ID starting
+    with it (case-insensitive).
+
+    On PostgreSQL every arm of the OR can use an index (the trigram indexes on UPPER(notice) and UPPER(policy) and
+    the reference index of migration 0019, the primary key for the affected IDs), so the planner picks per search:
+    a rare word is a BitmapOr of those indexes, a common one reads the organization's cases in list order and stops
+    at the page's last row.
+    """
     text = text.strip()
-    return (
-        Q(reference__istartswith=text)
-        | Q(policy__icontains=text)
-        | Q(notice__icontains=text)
-        | Q(pk__in=item_search_subquery(organization, text))
-    )
+    items = item_search_subquery(organization, text)
+    by_items = _AmongIds(F("pk"), Subquery(items)) if connection.vendor == "postgresql" else Q(pk__in=items)
+    return Q(reference__istartswith=text) | Q(policy__icontains=text) | Q(notice__icontains=text) | Q(by_items)
 
 
 @dataclass
