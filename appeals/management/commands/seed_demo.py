@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import time
-from collections.abc import Iterator
+from bisect import bisect
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
@@ -14,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from appeals.models import (
     KINDS_FOR_ACCOUNT,
@@ -26,6 +30,8 @@ from appeals.models import (
 )
 from core.models import Membership, Organization, Role, User
 
+# Violations per COPY chunk: big enough that each COPY is long, small enough to keep memory low.
+COPY_CHUNK = 50_000
 BENCH_PASSWORD = "bench-password-123"
 POLICIES = [
     "Intellectual property: trademark",
@@ -61,6 +67,9 @@ LATEST_STATUS = [
     (Appeal.Status.DRAFT, 5),
     (Appeal.Status.WITHDRAWN, 5),
 ]
+POINTS_PENALTY = (0, 0, 0, 2, 4, 6, 12)
+POINTS_OTHER = (0, 0, 1, 2)
+EVIDENCE_COUNTS = (0, 1, 1, 2, 2, 3, 4, 5)
 CATEGORY_TYPES = [("image", "image/png"), ("document", "application/pdf"), ("spreadsheet", "text/csv")]
 
 
@@ -77,55 +86,85 @@ def organization_sizes(orgs: int, violations: int) -> list[int]:
 
 
 class Copier:
-    """COPY rows into a model's table; fields not given take their model default."""
+    """COPY rows (dicts with the same keys as `first`) into a model's table; fields not given take their default."""
 
-    def __init__(self, model: type[models.Model], given: list[str]) -> None:
-        self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name not in given)]
-        self.given = given
-        self.defaults = {
-            f.attname: f.get_db_prep_save(f.get_default(), connection)
-            for f in self.fields
-            if f.attname not in given and f.name not in given
-        }
-        self.columns = [f.column for f in self.fields]
+    def __init__(self, model: type[models.Model], first: dict) -> None:
+        fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name not in first)]
+        given = [f for f in fields if f.attname in first or f.name in first]
+        keys = [f.attname if f.attname in first else f.name for f in given]
+        defaulted = [f for f in fields if f not in given]
+        self.defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in defaulted)
+        self.pick = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+        names = ", ".join(f'"{f.column}"' for f in given + defaulted)
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT {names} FROM "{table}" LIMIT 0')
+            self.types = [column.type_code for column in cursor.description]
+        self.statement = f'COPY "{table}" ({names}) FROM STDIN (FORMAT BINARY)'
 
-    def copy(self, rows: Iterator[dict]) -> int:
-        """COPY in text format, written in chunks: several times faster than adapting each value."""
-        table = self.model._meta.db_table
-        names = ", ".join(f'"{c}"' for c in self.columns)
-        keys = [(f.attname, f.name) for f in self.fields]
-        defaults = [self.defaults.get(attname) for attname, _ in keys]
-        count, chunk = 0, []
-        with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+    def copy(self, rows: list[dict], raw) -> int:
+        """Binary COPY on the psycopg connection `raw`: each row's values are taken by one itemgetter and dumped
+        by psycopg's C code, so no Python runs per value (text COPY spent most of the seed's time formatting)."""
+        pick, defaults = self.pick, self.defaults
+        with raw.cursor() as cursor, cursor.copy(self.statement) as copy:
+            copy.set_types(self.types)
+            write_row = copy.write_row
             for row in rows:
-                values = []
-                for (attname, name), default in zip(keys, defaults, strict=True):
-                    value = row[attname] if attname in row else row.get(name, default)
-                    values.append(_copy_text(value))
-                chunk.append("\t".join(values))
-                count += 1
-                if len(chunk) >= 20_000:
-                    copy.write("\n".join(chunk) + "\n")
-                    chunk = []
-            if chunk:
-                copy.write("\n".join(chunk) + "\n")
-        return count
+                write_row(pick(row) + defaults)
+        return len(rows)
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+class CopyBehind:
+    """COPY each chunk of generated rows in a thread, inside the seed's transaction (the same connection), while
+    the next chunk is generated: the server stores one chunk while Python builds the next.
+
+    The main thread must not use the connection between `submit` and `finish`.
+    """
+
+    LABELS = {Violation: "violations", ViolationItem: "affected IDs", Appeal: "appeals", Evidence: "evidence files"}
+
+    def __init__(self) -> None:
+        self.raw = connection.connection
+        self.copiers: dict[type[models.Model], Copier] = {}
+        self.counts = dict.fromkeys(self.LABELS.values(), 0)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-copy")
+        self.pending: Future | None = None
+
+    def submit(self, chunk: dict[type[models.Model], list[dict]]) -> None:
+        self.wait()  # one chunk in flight: memory stays at two chunks
+        for model, rows in chunk.items():
+            if rows and model not in self.copiers:
+                self.copiers[model] = Copier(model, rows[0])
+        self.pending = self.pool.submit(self._copy, chunk)
+
+    def _copy(self, chunk: dict[type[models.Model], list[dict]]) -> None:
+        for model, rows in chunk.items():
+            if rows:
+                self.counts[self.LABELS[model]] += self.copiers[model].copy(rows, self.raw)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def finish(self) -> dict[str, int]:
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown()
+        return self.counts
+
+
+def raw_json(text: str) -> Jsonb:
+    """JSON already written as text, for Copier (psycopg would encode a plain str as a JSON string)."""
+    return Jsonb(text, dumps=_as_is)
+
+
+def _as_is(text: str) -> str:
     return text
+
+
+EMPTY_LIST = raw_json("[]")
 
 
 class secondary_indexes_dropped:
@@ -152,12 +191,6 @@ class secondary_indexes_dropped:
         with connection.cursor() as cursor:
             for definition in self.definitions:
                 cursor.execute(definition)
-
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 class Command(BaseCommand):
@@ -249,171 +282,188 @@ class Command(BaseCommand):
             cursor.execute("SELECT coalesce(max(id), 0) FROM appeals_appeal")
             next_appeal = cursor.fetchone()[0] + 1
 
-        generation_started = time.perf_counter()
-        violation_rows: list[dict] = []
-        item_rows: list[dict] = []
-        appeal_rows: list[dict] = []
-        evidence_rows: list[dict] = []
-        kinds_by_account = {k: sorted(v) for k, v in KINDS_FOR_ACCOUNT.items()}
-        statuses, weights = zip(*LATEST_STATUS, strict=True)
-        violation_id, appeal_id = next_violation, next_appeal
-
-        for organization, size in zip(organizations, sizes, strict=True):
-            tz = ZoneInfo(organization.timezone)
-            window = timedelta(days=organization.appeal_window_days)
-            org_accounts = accounts_of[organization.pk]
-            members = members_of[organization.pk]
-            calendar = organization.business_calendar()
-            decision_days: dict[tuple, int] = {}  # per (submitted day, decided day): Appeal.decision_business_days
-            for n in range(size):
-                account = org_accounts[n % len(org_accounts)]
-                kind = rng.choice(kinds_by_account[account.kind])
-                policy = POLICIES[(n * 7 + account.pk) % len(POLICIES)]
-                assignee_id = members[n % 3] if n % 4 else None
-                enforced_at = now - timedelta(seconds=rng.randrange(two_years))
-                local_day = enforced_at.astimezone(tz).date() + window
-                appeal_by = datetime(local_day.year, local_day.month, local_day.day, 23, 59, 59, tzinfo=tz)
-                status = CaseStatus.NOT_APPEALED
-                points = rng.choice((0, 0, 0, 2, 4, 6, 12)) if kind == "penalty_points" else rng.choice((0, 0, 1, 2))
-                cleared = False
-                if rng.random() < ratio:
-                    latest = rng.choices(statuses, weights)[0]
-                    age = (now - enforced_at).days
-                    if age > 45 and latest in (Appeal.Status.DRAFT, Appeal.Status.UNDER_REVIEW):
-                        latest = Appeal.Status.UPHELD
-                    rounds = 2 if latest != Appeal.Status.DRAFT and rng.random() < 0.2 else 1
-                    submitted = enforced_at + timedelta(hours=rng.randint(2, 24 * 20))
-                    parent = None
-                    for round_number in range(1, rounds + 1):
-                        appeal_status = latest if round_number == rounds else Appeal.Status.UPHELD
-                        is_draft = appeal_status == Appeal.Status.DRAFT
-                        decided = appeal_status in Appeal.DECIDED
-                        due_at = None if is_draft else submitted + timedelta(days=rng.choice((3, 4, 5)))
-                        if appeal_status == Appeal.Status.UNDER_REVIEW:
-                            due_at = now + timedelta(days=rng.randint(5, 40))
-                        decided_at = submitted + timedelta(hours=rng.randint(20, 24 * 9)) if decided else None
-                        decided_at = min(decided_at, now) if decided_at else None
-                        appeal_rows.append(
-                            {
-                                "id": appeal_id,
-                                "violation_id": violation_id,
-                                "organization_id": organization.pk,
-                                "round": round_number,
-                                "parent_id": parent,
-                                "status": appeal_status,
-                                "builder_step": 5,
-                                "desired_outcome": "Reinstate the listing: the rule cited does not apply.",
-                                "rule_cited": POLICIES[n % len(POLICIES)],
-                                "ids": _json({"reference": f"VR{violation_id}"}),
-                                "readiness_score": None if is_draft else rng.randint(20, 100),
-                                "readiness_findings": _json([]),
-                                "impacts_cleared": _json([]),
-                                "submitted_at": None if is_draft else submitted,
-                                "due_at": due_at,
-                                "decided_at": decided_at,
-                                "created_at": enforced_at,
-                                "updated_at": decided_at or submitted,
-                                "created_by_id": members[2],
-                            }
-                        )
-                        appeal_row = appeal_rows[-1]
-                        # The analytics facts the services store (appeals.services.appeals.appeal_analytics_facts).
-                        submitted_day = submitted.astimezone(tz).date()
-                        days = None
-                        if decided_at is not None:
-                            pair = (submitted_day, decided_at.astimezone(tz).date())
-                            if pair not in decision_days:
-                                decision_days[pair] = max(calendar.business_days_from_dates(*pair), 0)
-                            days = decision_days[pair]
-                        appeal_row.update(
-                            violation_kind=kind,
-                            violation_policy=policy,
-                            violation_account_id=account.pk,
-                            violation_assignee_id=assignee_id,
-                            notice_days=None if is_draft else (submitted_day - enforced_at.astimezone(tz).date()).days,
-                            decision_business_days=days,
-                        )
-                        appeal_row["evidence_count"] = appeal_row["evidence_categories"] = 0
-                        for e in range(0 if is_draft else rng.choice((0, 1, 1, 2, 2, 3, 4, 5))):
-                            category, content_type = CATEGORY_TYPES[(n + e) % 3]
-                            appeal_row["evidence_count"] += 1
-                            appeal_row["evidence_categories"] |= Evidence.CATEGORY_BITS[category]
-                            evidence_rows.append(
-                                {
-                                    "appeal_id": appeal_id,
-                                    "organization_id": organization.pk,
-                                    "file": "bench/not-stored",
-                                    "original_name": f"evidence-{e}.{content_type.rsplit('/', 1)[1]}",
-                                    "content_type": content_type,
-                                    "category": category,
-                                    "size": rng.randint(10_000, 4_000_000),
-                                    "sha256": hashlib.sha256(f"{appeal_id}-{e}".encode()).hexdigest(),
-                                    "caption": f"Evidence {e + 1}",
-                                    "position": e,
-                                    "created_at": submitted,
-                                }
-                            )
-                        parent = appeal_id
-                        appeal_id += 1
-                        submitted = (decided_at or submitted) + timedelta(days=rng.randint(1, 10))
-                    status = CaseStatus(str(latest))
-                    cleared = latest == Appeal.Status.REVERSED
-                violation_rows.append(
-                    {
-                        "id": violation_id,
-                        "organization_id": organization.pk,
-                        "account_id": account.pk,
-                        "reference": f"VR{violation_id:09d}",
-                        "kind": kind,
-                        "policy": policy,
-                        "action": "Listing removed" if kind == "listing_removal" else "Enforcement applied",
-                        "record_status": "pending" if n % 9 == 0 else "enforced",
-                        "enforced_at": enforced_at,
-                        "notice": f"Your {kind.replace('_', ' ')} notice for case VR{violation_id:09d}.",
-                        "penalty_points": points,
-                        "points_cleared": cleared,
-                        "appeal_by": appeal_by.astimezone(UTC),
-                        "assignee_id": assignee_id,
-                        "status": status,
-                        "created_at": enforced_at,
-                        "updated_at": enforced_at,
-                        "created_by_id": members[2],
-                    }
-                )
-                for item_n, item_kind in enumerate(ITEM_KINDS[kind][: rng.randint(1, 2)]):
-                    item_rows.append(
-                        {
-                            "violation_id": violation_id,
-                            "organization_id": organization.pk,
-                            "kind": item_kind,
-                            "value": f"{item_kind.upper()}{violation_id * 3 + item_n}",
-                        }
-                    )
-                violation_id += 1
-
-        self.stdout.write(f"generated rows in {time.perf_counter() - generation_started:.1f} s")
+        # Every query before the rows are generated: the connection then belongs to the COPY thread.
+        calendars = {o.pk: o.business_calendar() for o in organizations}
+        tables = ["appeals_violation", "appeals_violationitem", "appeals_appeal", "appeals_evidence"]
         with connection.cursor() as cursor:
             # Bench data is generated consistent; skipping per-row foreign-key triggers makes COPY several times faster.
             cursor.execute("SET LOCAL session_replication_role = replica")
-        given_violation = list(violation_rows[0]) if violation_rows else []
-        counts = {"organizations": len(organizations), "accounts": len(accounts)}
-        tables = ["appeals_violation", "appeals_violationitem", "appeals_appeal", "appeals_evidence"]
+            # Room to sort each index in memory when it is built again at the end (the default spills to disk).
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         with secondary_indexes_dropped(tables):
-            counts.update(self.copy_all(violation_rows, item_rows, appeal_rows, evidence_rows, given_violation))
+            behind = CopyBehind()
+            generation_started = time.perf_counter()
+            violation_rows: list[dict] = []
+            item_rows: list[dict] = []
+            appeal_rows: list[dict] = []
+            evidence_rows: list[dict] = []
+
+            def chunk() -> dict[type[models.Model], list[dict]]:
+                rows = (violation_rows, item_rows, appeal_rows, evidence_rows)
+                return dict(zip((Violation, ViolationItem, Appeal, Evidence), rows, strict=True))
+
+            kinds_by_account = {k: sorted(v) for k, v in KINDS_FOR_ACCOUNT.items()}
+            statuses, weights = zip(*LATEST_STATUS, strict=True)
+            cumulative = list(itertools.accumulate(weights))
+            total_weight = cumulative[-1] + 0.0
+            violation_id, appeal_id = next_violation, next_appeal
+            # random's public methods check their arguments in Python on every call (a third of the generation time);
+            # these draw the very same numbers: randrange(n) and choice() are _randbelow, randint(a, b) is
+            # a + _randbelow(b - a + 1), choices() bisects the cumulative weights. The seed gives the same data.
+            below, uniform = rng._randbelow, rng.random
+            # Business days between two dates depend on the calendar's days, not its timezone: orgs share the counts.
+            decision_days_by_calendar: dict[tuple, dict[tuple, int]] = {}
+
+            for organization, size in zip(organizations, sizes, strict=True):
+                organization_id = organization.pk
+                tz = ZoneInfo(organization.timezone)
+                window = timedelta(days=organization.appeal_window_days)
+                org_accounts = [(a.pk, kinds_by_account[a.kind]) for a in accounts_of[organization.pk]]
+                accounts_count = len(org_accounts)
+                members = members_of[organization.pk]
+                created_by_id = members[2]
+                calendar = calendars[organization_id]
+                # per (submitted day, decided day): Appeal.decision_business_days
+                decision_days = decision_days_by_calendar.setdefault(
+                    (calendar.country, calendar.subdivision, calendar.working_days, calendar.closed_dates), {}
+                )
+                for n in range(size):
+                    account_id, account_kinds = org_accounts[n % accounts_count]
+                    kind = account_kinds[below(len(account_kinds))]
+                    policy = POLICIES[(n * 7 + account_id) % len(POLICIES)]
+                    assignee_id = members[n % 3] if n % 4 else None
+                    enforced_at = now - timedelta(seconds=below(two_years))
+                    enforced_day = enforced_at.astimezone(tz).date()
+                    local_day = enforced_day + window
+                    appeal_by = datetime(local_day.year, local_day.month, local_day.day, 23, 59, 59, tzinfo=tz)
+                    status = CaseStatus.NOT_APPEALED
+                    points = POINTS_PENALTY[below(7)] if kind == "penalty_points" else POINTS_OTHER[below(4)]
+                    cleared = False
+                    if uniform() < ratio:
+                        latest = statuses[bisect(cumulative, uniform() * total_weight, 0, len(statuses) - 1)]
+                        age = (now - enforced_at).days
+                        if age > 45 and latest in (Appeal.Status.DRAFT, Appeal.Status.UNDER_REVIEW):
+                            latest = Appeal.Status.UPHELD
+                        rounds = 2 if latest != Appeal.Status.DRAFT and uniform() < 0.2 else 1
+                        submitted = enforced_at + timedelta(hours=2 + below(24 * 20 - 1))
+                        parent = None
+                        for round_number in range(1, rounds + 1):
+                            appeal_status = latest if round_number == rounds else Appeal.Status.UPHELD
+                            is_draft = appeal_status == Appeal.Status.DRAFT
+                            decided = appeal_status in Appeal.DECIDED
+                            due_at = None if is_draft else submitted + timedelta(days=3 + below(3))
+                            if appeal_status == Appeal.Status.UNDER_REVIEW:
+                                due_at = now + timedelta(days=5 + below(36))
+                            decided_at = submitted + timedelta(hours=20 + below(24 * 9 - 19)) if decided else None
+                            decided_at = min(decided_at, now) if decided_at else None
+                            appeal_rows.append(
+                                {
+                                    "id": appeal_id,
+                                    "violation_id": violation_id,
+                                    "organization_id": organization_id,
+                                    "round": round_number,
+                                    "parent_id": parent,
+                                    "status": appeal_status,
+                                    "builder_step": 5,
+                                    "desired_outcome": "Reinstate the listing: the rule cited does not apply.",
+                                    "rule_cited": POLICIES[n % len(POLICIES)],
+                                    "ids": raw_json(f'{{"reference": "VR{violation_id}"}}'),
+                                    "readiness_score": None if is_draft else 20 + below(81),
+                                    "readiness_findings": EMPTY_LIST,
+                                    "impacts_cleared": EMPTY_LIST,
+                                    "submitted_at": None if is_draft else submitted,
+                                    "due_at": due_at,
+                                    "decided_at": decided_at,
+                                    "created_at": enforced_at,
+                                    "updated_at": decided_at or submitted,
+                                    "created_by_id": created_by_id,
+                                }
+                            )
+                            appeal_row = appeal_rows[-1]
+                            # The analytics facts the services store (appeals.services.appeals.appeal_analytics_facts).
+                            submitted_day = submitted.astimezone(tz).date()
+                            days = None
+                            if decided_at is not None:
+                                pair = (submitted_day, decided_at.astimezone(tz).date())
+                                if pair not in decision_days:
+                                    decision_days[pair] = max(calendar.business_days_from_dates(*pair), 0)
+                                days = decision_days[pair]
+                            appeal_row.update(
+                                violation_kind=kind,
+                                violation_policy=policy,
+                                violation_account_id=account_id,
+                                violation_assignee_id=assignee_id,
+                                notice_days=None if is_draft else (submitted_day - enforced_day).days,
+                                decision_business_days=days,
+                            )
+                            appeal_row["evidence_count"] = appeal_row["evidence_categories"] = 0
+                            for e in range(0 if is_draft else EVIDENCE_COUNTS[below(8)]):
+                                category, content_type = CATEGORY_TYPES[(n + e) % 3]
+                                appeal_row["evidence_count"] += 1
+                                appeal_row["evidence_categories"] |= Evidence.CATEGORY_BITS[category]
+                                evidence_rows.append(
+                                    {
+                                        "appeal_id": appeal_id,
+                                        "organization_id": organization_id,
+                                        "file": "bench/not-stored",
+                                        "original_name": f"evidence-{e}.{content_type.rsplit('/', 1)[1]}",
+                                        "content_type": content_type,
+                                        "category": category,
+                                        "size": 10_000 + below(3_990_001),
+                                        "sha256": hashlib.sha256(f"{appeal_id}-{e}".encode()).hexdigest(),
+                                        "caption": f"Evidence {e + 1}",
+                                        "position": e,
+                                        "created_at": submitted,
+                                    }
+                                )
+                            parent = appeal_id
+                            appeal_id += 1
+                            submitted = (decided_at or submitted) + timedelta(days=1 + below(10))
+                        status = CaseStatus(str(latest))
+                        cleared = latest == Appeal.Status.REVERSED
+                    violation_rows.append(
+                        {
+                            "id": violation_id,
+                            "organization_id": organization_id,
+                            "account_id": account_id,
+                            "reference": f"VR{violation_id:09d}",
+                            "kind": kind,
+                            "policy": policy,
+                            "action": "Listing removed" if kind == "listing_removal" else "Enforcement applied",
+                            "record_status": "pending" if n % 9 == 0 else "enforced",
+                            "enforced_at": enforced_at,
+                            "notice": f"Your {kind.replace('_', ' ')} notice for case VR{violation_id:09d}.",
+                            "penalty_points": points,
+                            "points_cleared": cleared,
+                            "appeal_by": appeal_by.astimezone(UTC),
+                            "assignee_id": assignee_id,
+                            "status": status,
+                            "created_at": enforced_at,
+                            "updated_at": enforced_at,
+                            "created_by_id": created_by_id,
+                        }
+                    )
+                    for item_n, item_kind in enumerate(ITEM_KINDS[kind][: 1 + below(2)]):
+                        item_rows.append(
+                            {
+                                "violation_id": violation_id,
+                                "organization_id": organization_id,
+                                "kind": item_kind,
+                                "value": f"{item_kind.upper()}{violation_id * 3 + item_n}",
+                            }
+                        )
+                    violation_id += 1
+                if len(violation_rows) >= COPY_CHUNK:
+                    behind.submit(chunk())
+                    violation_rows, item_rows, appeal_rows, evidence_rows = [], [], [], []
+
+            behind.submit(chunk())
+            counts = {"organizations": len(organizations), "accounts": len(accounts)} | behind.finish()
+            self.stdout.write(f"generated and copied rows in {time.perf_counter() - generation_started:.1f} s")
+            indexed = time.perf_counter()
+        self.stdout.write(f"built the indexes in {time.perf_counter() - indexed:.1f} s")
         with connection.cursor() as cursor:
             for table in tables:
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
                 cursor.execute(f"SELECT setval({sequence}, (SELECT coalesce(max(id), 1) FROM {table}))")
-        return counts
-
-    def copy_all(self, violation_rows, item_rows, appeal_rows, evidence_rows, given_violation) -> dict[str, int]:
-        counts = {}
-        counts["violations"] = Copier(Violation, given_violation).copy(iter(violation_rows))
-        counts["affected IDs"] = Copier(ViolationItem, ["violation_id", "organization_id", "kind", "value"]).copy(
-            iter(item_rows)
-        )
-        appeal_fields = list(appeal_rows[0]) if appeal_rows else ["id"]
-        counts["appeals"] = Copier(Appeal, appeal_fields).copy(iter(appeal_rows))
-        evidence_fields = list(evidence_rows[0]) if evidence_rows else []
-        counts["evidence files"] = Copier(Evidence, evidence_fields).copy(iter(evidence_rows))
         return counts
