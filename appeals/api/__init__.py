@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appeals.api import accounts, analytics, appeals, notices, organization, tickets, violations
+from appeals.api import accounts, analytics, appeals, markets, notices, organization, tickets, violations
 from appeals.api.base import BearerToken, install_error_handlers, throttles
 from appeals.api.webhooks import WebhookDocumentedAPI
 
@@ -20,6 +20,7 @@ api = WebhookDocumentedAPI(
 )
 install_error_handlers(api)
 api.add_router("/", organization.router)
+api.add_router("/", markets.router)
 api.add_router("/", accounts.router)
 api.add_router("/", notices.router)
 api.add_router("/", violations.router)

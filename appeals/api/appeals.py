@@ -21,6 +21,7 @@ from appeals.api.base import (
     Error,
     require_role,
 )
+from appeals.api.markets import ClockOut, RuleVersionRef, case_clock_out, rule_version_ref
 from appeals.models import Appeal, Evidence, Violation
 from appeals.services import StaleVersion
 from appeals.services import appeals as appeal_services
@@ -90,6 +91,8 @@ class AppealOut(Schema):
     readiness: Readiness
     evidence: list[EvidenceOut]
     version: int
+    clock: ClockOut = Field(..., description="The platform clock of the case's market: counts due_at")
+    rule_version: RuleVersionRef | None = Field(..., description="The case's rule version (review days, rounds)")
 
 
 class AppealPage(Schema):
@@ -183,11 +186,15 @@ def appeal_out(appeal: Appeal) -> dict:
         "final_text": appeal_services.appeal_compose_text(appeal),
         "readiness": readiness,
         "evidence": [evidence_out(e) for e in appeal.evidence.all()],
+        "clock": case_clock_out(appeal.organization, appeal.violation.account.market),
+        "rule_version": rule_version_ref(appeal.violation.rule_version),
     }
 
 
 def _appeals():
-    return Appeal.objects.select_related("violation", "organization").prefetch_related("evidence")
+    return Appeal.objects.select_related(
+        "violation__account", "violation__rule_version", "organization"
+    ).prefetch_related("evidence")
 
 
 def _fresh(pk: int) -> dict:

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from appeals.api.base import ERRORS, ApiDateTime, ApiInput, ApiPatch, ApiProblem, ApiQuery, require_role
+from appeals.api.markets import ClockOut, RuleVersionRef, case_clock_out, rule_version_ref
 from appeals.models import Account, Appeal, SupportChannel, SupportTicket, Violation
 from appeals.selectors.tickets import Sla, at_risk_threshold, with_sla
 from appeals.services.tickets import ticket_create, ticket_update
@@ -39,6 +40,16 @@ class TicketOut(Schema):
     resolution_due_at: datetime
     sla: SlaStatus
     version: int
+    clock: ClockOut = Field(..., description="The platform clock of the account's market: counts the SLA hours")
+    rule_version: RuleVersionRef | None = Field(..., description="The SLA hours' rule version")
+
+    @staticmethod
+    def resolve_clock(ticket) -> dict:
+        return case_clock_out(ticket.organization, ticket.account.market)
+
+    @staticmethod
+    def resolve_rule_version(ticket) -> dict | None:
+        return rule_version_ref(ticket.rule_version)
 
 
 class TicketIn(ApiInput):
@@ -86,7 +97,7 @@ class TicketFilters(ApiQuery):
 def _annotated(request: HttpRequest):
     now = timezone.now()
     return with_sla(
-        scoped(request, SupportTicket.objects.all()),
+        scoped(request, SupportTicket.objects.select_related("account", "organization", "rule_version")),
         now=now,
         threshold=at_risk_threshold(request.organization, now),  # type: ignore[attr-defined]
     )

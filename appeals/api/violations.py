@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from appeals import imports
 from appeals.api.base import ERRORS, ApiDateTime, ApiInput, ApiPatch, ApiProblem, ApiQuery, FieldError, require_role
+from appeals.api.markets import ClockOut, RuleVersionRef, case_clock_out, rule_version_ref
 from appeals.models import Account, CaseStatus, Violation, ViolationItem, ViolationKind
 from appeals.services import ServiceError
 from appeals.services import violations as violation_services
@@ -51,6 +52,8 @@ class ViolationOut(Schema):
     video_ids: IdList
     created_at: datetime
     updated_at: datetime
+    clock: ClockOut = Field(..., description="The platform clock of the account's market: counts appeal_by")
+    rule_version: RuleVersionRef | None = Field(..., description="The rules in force on the enforcement date")
 
 
 class ViolationPage(Schema):
@@ -118,11 +121,15 @@ def violation_out(violation: Violation) -> dict:
     data = {name: getattr(violation, name) for name in ViolationOut.model_fields if hasattr(violation, name)}
     for field, kind in ITEM_FIELDS.items():
         data[field] = [item.value for item in violation.items.all() if item.kind == kind]
+    data["clock"] = case_clock_out(violation.organization, violation.account.market)
+    data["rule_version"] = rule_version_ref(violation.rule_version)
     return data
 
 
 def _with_items(queryset):
-    return queryset.prefetch_related(Prefetch("items", queryset=ViolationItem.objects.order_by("id")))
+    return queryset.select_related("account", "organization", "rule_version").prefetch_related(
+        Prefetch("items", queryset=ViolationItem.objects.order_by("id"))
+    )
 
 
 def _decode_cursor(cursor: str) -> int:
