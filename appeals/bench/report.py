@@ -226,7 +226,7 @@ def table(report: dict) -> str:
         "inbox under load",
         lambda r: (
             f"{r['load']['rps']} req/s, median {r['load']['median_ms']} ms, p95 {r['load']['p95_ms']} ms, "
-            f"{r['load']['errors']} errors {r['load'].get('error_kinds') or ''}"
+            f"{r['load']['errors']} errors {r['load'].get('error_kinds') or ''} "
             f"({r['load']['tool']}; {r['load']['server']})"
         ),
     )
