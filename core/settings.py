@@ -361,6 +361,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=120)
+# Open cases per transaction of a deadline recompute job (appeals.services.recompute).
+RECOMPUTE_BATCH_SIZE = env.int("RECOMPUTE_BATCH_SIZE", default=2000)
 # Reminder sends: a claim older than the lease is taken over (killed worker); SMTP failures back off
 # base * 2^(attempt-1) seconds, capped (always far below the visibility timeout), then fail after
 # REMINDER_MAX_ATTEMPTS (12 attempts at the defaults cover an SMTP outage of about 85 minutes).

@@ -88,3 +88,69 @@ def test_bad_deadline_settings_get_a_field_error_and_start_nothing(owner_client,
     assert response.status_code == 400
     assert text in response.content.decode()
     assert not RecomputeJob.objects.exists()
+
+
+def _version(org, **values):
+    from django.utils import timezone
+
+    from core.markets import market_today
+    from core.rules import rule_version_add
+
+    return rule_version_add(
+        organization=org, market="US", effective_from=market_today(org, "US", timezone.now()), **values
+    )
+
+
+def test_apply_screen_counts_then_applies_with_progress(owner_client, org, django_capture_on_commit_callbacks):
+    appeals = [_open_appeal(org) for _ in range(2)]
+    version = _version(org, review_business_days=8)
+    url = f"/settings/rule-versions/{version.pk}/apply/"
+    counted = owner_client.get(url, **HTMX).content.decode()
+    assert "2 open cases and tickets</strong> of US would have a deadline moved" in counted
+    assert f'hx-post="{url}"' in counted and f'action="{url}"' in counted
+    assert "<h1>" in owner_client.get(url).content.decode()  # a page of its own without htmx
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        started = owner_client.post(url, **HTMX)
+    assert started.status_code == 200 and len(callbacks) == 1
+    job = RecomputeJob.objects.get(rule_version=version)
+    assert 'id="recompute-progress"' in started.content.decode() and 'hx-trigger="every 1s"' in started.content.decode()
+    recompute.recompute_job_run(job_id=job.pk)
+    done = owner_client.get(url, **HTMX).content.decode()
+    assert "No open case of US would have a deadline moved" in done and "2 with a deadline moved" in done
+    for appeal in appeals:
+        appeal.violation.refresh_from_db()
+        assert appeal.violation.rule_version_id == version.pk
+        entry = TimelineEvent.objects.get(violation=appeal.violation, verb=TimelineVerb.DEADLINE_MOVED)
+        assert entry.data["summary"].endswith(f"(rule version {version.number} of US)")
+
+
+def test_apply_access(owner_client, manager_client, org):
+    version = _version(org, max_rounds=3)
+    url = f"/settings/rule-versions/{version.pk}/apply/"
+    assert manager_client.post(url).status_code == 403
+    assert owner_client.put(url).status_code == 405
+    theirs = _version(OrganizationFactory(), max_rounds=3)
+    assert owner_client.get(f"/settings/rule-versions/{theirs.pk}/apply/", **HTMX).status_code == 404
+    plain = owner_client.post(url)
+    assert plain.status_code == 302 and plain["Location"] == url
+
+
+def test_a_version_effective_in_the_past_is_a_field_error(org):
+    from datetime import timedelta
+
+    from appeals.services import ServiceError
+    from core.rules import rule_version_add
+
+    _version(org, review_business_days=4)  # today is fine
+    with pytest.raises(ServiceError) as caught:
+        rule_version_add(organization=org, market="US", effective_from=_today(org) - timedelta(days=1))
+    assert caught.value.field == "effective_from" and "today" in caught.value.message
+
+
+def _today(org):
+    from django.utils import timezone
+
+    from core.markets import market_today
+
+    return market_today(org, "US", timezone.now())

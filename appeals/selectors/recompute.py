@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from appeals.models import RecomputeJob
+from core.market_models import RuleVersion
 from core.models import Organization
 
 
-def latest_recompute_job(organization: Organization) -> RecomputeJob | None:
-    # Index recompute_org_created.
-    return RecomputeJob.objects.filter(organization=organization).order_by("-created_at", "-id").first()
+def latest_recompute_job(organization: Organization, *, version: RuleVersion | None = None) -> RecomputeJob | None:
+    """The organization's latest job (the settings page), or the latest applying `version` (its Apply screen)."""
+    jobs = RecomputeJob.objects.filter(organization=organization)  # index recompute_org_created
+    if version is not None:
+        jobs = jobs.filter(rule_version=version)
+    return jobs.order_by("-created_at", "-id").first()

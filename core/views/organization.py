@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 
 from appeals.models import RecomputeJob
 from appeals.selectors.recompute import latest_recompute_job
-from appeals.services import ServiceError
+from appeals.services import ServiceError, recompute
 from core import services
 from core.calendar import CalendarError
 from core.dates import weekday
 from core.forms import ClosedDateForm, OrganizationSettingsForm, settings_initial
+from core.market_models import RuleVersion
 from core.models import ClosedDate, Organization, Role
 from core.tenancy import get_scoped_or_404, member_required
 
@@ -113,9 +114,31 @@ def recompute_progress(request: HttpRequest, job_pk: int) -> HttpResponse:
     return render(request, "appeals/recompute/_progress.html", {"job": job})
 
 
+@member_required(Role.OWNER)
+def rule_version_apply(request: HttpRequest, version_pk: int) -> HttpResponse:
+    """GET: how many open cases of the version's market it would change now; POST: apply it (a recompute job)."""
+    version = get_scoped_or_404(request, RuleVersion.objects.all(), pk=version_pk)
+    organization = request.organization  # type: ignore[attr-defined]
+    if request.method == "POST":
+        recompute.rule_version_apply(organization=organization, version=version, by=request.user)
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, f"Version {version.number} of {version.market} is being applied.")
+            return redirect("core:rule_version_apply", version_pk=version.pk)
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    context = {
+        "version": version,
+        "job": latest_recompute_job(organization, version=version),
+        "would_change": recompute.recompute_preview(organization=organization, version=version),
+    }
+    template = "appeals/recompute/_apply.html" if request.htmx else "appeals/recompute/apply.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
 urlpatterns = [
     path("settings/", organization_settings, name="organization_settings"),
     path("settings/closed-dates/", closed_date_add, name="closed_date_add"),
     path("settings/closed-dates/<int:closed_date_pk>/remove/", closed_date_remove, name="closed_date_remove"),
     path("settings/recompute/<int:job_pk>/", recompute_progress, name="recompute_progress"),
+    path("settings/rule-versions/<int:version_pk>/apply/", rule_version_apply, name="rule_version_apply"),
 ]

@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--load-seconds", type=int, default=15)
         parser.add_argument("--skip-load", action="store_true")
         parser.add_argument("--sweep-only", action="store_true", help="seed, then only the reminder sweep")
+        parser.add_argument(
+            "--recompute-only", action="store_true", help="seed one organization, then only the deadline recompute job"
+        )
         parser.add_argument("--reuse", action="store_true", help="keep the data of the last run (no seed)")
         parser.add_argument("--output", default=str(RESULTS / "latest.json"))
 
@@ -31,6 +34,7 @@ class Command(BaseCommand):
             skip_load=options["skip_load"],
             sweep_only=options["sweep_only"],
             reuse=options["reuse"],
+            recompute_only=options["recompute_only"],
             output=Path(output),
             stdout=self.stdout,
         )
