@@ -37,6 +37,9 @@ from appeals.models import (
 from appeals.services.appeals import appeal_readiness
 from appeals.services.evidence import check_image, make_thumbnail, sniff
 from appeals.services.status import violation_refresh_status
+from appeals.services.violations import appeal_by_for, case_clock_and_version
+from core.markets import rules_for
+from core.rules import case_clock, case_rules
 
 HISTORY_CASES = 180
 HISTORY_DAYS = 182
@@ -256,8 +259,9 @@ def _violation(organization, account, kind, n, enforced_at, calendar, rng, autho
     from appeals.management.commands.load_demo import CASES, ITEM_KINDS, _item_value
 
     policy, action = rng.choice(CASES[kind])
-    window = organization.appeal_window_for(kind)
-    local_day = enforced_at.astimezone(organization.zoneinfo).date()
+    clock, rule_version = case_clock_and_version(organization=organization, account=account, enforced_at=enforced_at)
+    rules = rules_for(organization, rule_version)
+    window = rules.appeal_window_for(kind)
     violation = Violation.objects.create(
         organization=organization,
         account=account,
@@ -269,7 +273,8 @@ def _violation(organization, account, kind, n, enforced_at, calendar, rng, autho
         notice=f"We found that your account violated our policy: {policy}. Action taken: {action}. "
         f"You may appeal within {window} days.",
         penalty_points=int(action.split()[0]) if kind == ViolationKind.PENALTY_POINTS else 0,
-        appeal_by=calendar.end_of_day(local_day + timedelta(window)),
+        appeal_by=appeal_by_for(clock=clock, rules=rules, kind=kind, enforced_at=enforced_at),
+        rule_version=rule_version,
         assignee=author if n % 3 else None,
         created_by=author,
         created_at=enforced_at + timedelta(minutes=30),
@@ -362,7 +367,7 @@ def _decided_appeal(
     appeal.readiness_findings = report.findings_as_dicts()
     appeal.submitted_at = submitted_at
     appeal.platform_reference = f"APL-{rng.randint(10_000_000, 99_999_999)}"
-    appeal.due_at = calendar.add_business_days(submitted_at, violation.organization.review_business_days)
+    appeal.due_at = case_clock(violation).add_business_days(submitted_at, case_rules(violation).review_business_days)
     appeal.decided_at = min(decided_at, now - timedelta(hours=1))
     appeal.status = status
     appeal.decision_message = DECISION_MESSAGES[status]

@@ -68,13 +68,17 @@ def test_the_cases_are_consistent():
 
 
 @pytest.mark.django_db
-def test_ticket_deadlines_follow_the_business_calendar():
+def test_ticket_deadlines_follow_the_platform_clock():
+    from core.markets import platform_clock
+    from core.rules import ticket_rules
+
     load_demo()
-    tickets = list(SupportTicket.objects.select_related("organization"))
+    tickets = list(SupportTicket.objects.select_related("organization", "account", "rule_version"))
     assert len(tickets) >= 2
     for ticket in tickets:
-        calendar = ticket.organization.business_calendar()
-        hours = ticket.organization.ticket_first_response_hours
+        calendar = platform_clock(ticket.organization, ticket.account.market)
+        hours = ticket_rules(ticket).ticket_first_response_hours
+        assert ticket.rule_version is not None
         assert ticket.first_response_due_at == calendar.add_business_hours(ticket.opened_at, hours)
         assert ticket.opened_at < ticket.first_response_due_at < ticket.resolution_due_at
 

@@ -29,9 +29,17 @@ from appeals.models import (
 )
 from appeals.services.appeals import appeal_readiness
 from appeals.services.status import violation_refresh_status
+from appeals.services.tickets import ticket_deadlines
+from appeals.services.violations import appeal_by_for
 from core.demo import DEMO_EMAIL, DEMO_PASSWORD
 from core.models import Membership, Organization, Role, User
+from core.rules import RuleBook, case_clock, case_rules, rule_version_for
 from core.services import organization_create
+
+
+def book_version(organization, account, at):
+    return rule_version_for(organization=organization, market=account.market, on=at)
+
 
 PEOPLE = [
     (DEMO_EMAIL, "Dana Demo", Role.OWNER),
@@ -155,6 +163,7 @@ class Command(BaseCommand):
             if role != Role.OWNER:
                 Membership.objects.create(user=user, organization=organization, role=role)
         calendar = organization.business_calendar()
+        book = RuleBook(organization)
         now = timezone.now()
         today = timezone.localdate(now, organization.zoneinfo)
 
@@ -191,8 +200,12 @@ class Command(BaseCommand):
             policy, action = rng.choice(CASES[kind])
             enforced_at = now - timedelta(days=rng.randint(1, 28) if plan in {"", "draft"} else rng.randint(12, 60))
             enforced_at = enforced_at.replace(second=0, microsecond=0)
-            window = organization.appeal_window_for(kind)
-            appeal_by = calendar.end_of_day(timezone.localdate(enforced_at, organization.zoneinfo) + timedelta(window))
+            # The platform clock of the shop's market and the rules in force then, as violation_create counts.
+            rule_version = book.version_at(account.market, enforced_at)
+            window = book.rules(rule_version).appeal_window_for(kind)
+            appeal_by = appeal_by_for(
+                clock=book.clock(account.market), rules=book.rules(rule_version), kind=kind, enforced_at=enforced_at
+            )
             points = int(action.split()[0]) if kind == ViolationKind.PENALTY_POINTS else 0
             violation = Violation.objects.create(
                 organization=organization,
@@ -206,6 +219,7 @@ class Command(BaseCommand):
                 f"You may appeal within {window} days.",
                 penalty_points=points,
                 appeal_by=appeal_by,
+                rule_version=rule_version,
                 assignee=assignees[n % len(assignees)],
                 created_by=users[Role.MEMBER],
                 created_at=enforced_at + timedelta(hours=2),
@@ -268,12 +282,13 @@ class Command(BaseCommand):
         appeal.final_text = appeal.explanation
         appeal.submitted_at = submitted
         appeal.platform_reference = f"APL-{rng.randint(10_000_000, 99_999_999)}"
-        appeal.due_at = calendar.add_business_days(submitted, violation.organization.review_business_days)
+        review_days = case_rules(violation).review_business_days
+        appeal.due_at = case_clock(violation).add_business_days(submitted, review_days)
         if plan in {"under_review", "under_review_overdue"}:
             # Waiting for TikTok: most are inside the review time, one is overdue.
             hours_ago = rng.randint(2, 40) if plan == "under_review" else 9 * 24
             appeal.submitted_at = timezone.now() - timedelta(hours=hours_ago)
-            appeal.due_at = calendar.add_business_days(appeal.submitted_at, violation.organization.review_business_days)
+            appeal.due_at = case_clock(violation).add_business_days(appeal.submitted_at, review_days)
         appeal.status = Appeal.Status.UNDER_REVIEW
         if plan in {"reversed", "partially_reversed", "upheld", "upheld_escalated", "follow_up"}:
             appeal.status = {
@@ -347,6 +362,11 @@ class Command(BaseCommand):
         ]
         for i, (account, violation, channel, subject, hours_ago) in enumerate(specs):
             opened = now - timedelta(hours=hours_ago)
+            # The case's rule version, or the market's in force when the ticket opened (as ticket_create).
+            rule_version = violation.rule_version if violation else book_version(organization, account, opened)
+            deadlines = ticket_deadlines(
+                organization=organization, opened_at=opened, market=account.market, rule_version=rule_version
+            )
             ticket = SupportTicket.objects.create(
                 organization=organization,
                 account=account,
@@ -357,8 +377,9 @@ class Command(BaseCommand):
                 question=f"{subject}. Reference: {violation.reference if violation else account.external_id}.",
                 opened_at=opened,
                 first_response_at=opened + timedelta(hours=3) if i == 2 else None,
-                first_response_due_at=calendar.add_business_hours(opened, organization.ticket_first_response_hours),
-                resolution_due_at=calendar.add_business_hours(opened, organization.ticket_resolution_hours),
+                first_response_due_at=deadlines[0],
+                resolution_due_at=deadlines[1],
+                rule_version=rule_version,
                 created_by=author,
             )
             if violation is not None:
