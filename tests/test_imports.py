@@ -326,6 +326,20 @@ def test_command_imports_and_is_idempotent(org, shop, tmp_path, capsys):
     assert Violation.objects.count() == 2
 
 
+def test_command_imports_accounts_of_several_markets(org, shop, tmp_path, capsys):
+    """Each market's first rule version is created before the COPY of the cases: the second market's rows once
+    asked for it in the middle of the COPY, and the import never ended."""
+    from core.models import RuleVersion
+
+    AccountFactory(organization=org, external_id="uk-shop", market="GB")
+    path = tmp_path / "v.csv"
+    path.write_bytes("\n".join([HEADER, good_line(), good_line(account="uk-shop", reference="VR2")]).encode())
+    call_command("import_violations", str(path), "--org", "acme")
+    assert "2 created" in capsys.readouterr().out
+    assert set(Violation.objects.values_list("rule_version__market", flat=True)) == {"US", "GB"}
+    assert RuleVersion.objects.filter(organization=org).count() == 2
+
+
 def test_command_refuses_bad_file(org, shop, tmp_path, capsys):
     path = tmp_path / "v.csv"
     path.write_bytes("\n".join([HEADER, good_line(), good_line(reference="VR2", enforced_at="2026-02-31")]).encode())

@@ -641,6 +641,9 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
     # 3. Write: new cases (ids reserved first on PostgreSQL), changed cases, their IDs, timeline entries.
     created_ids: list[int] = []
     if to_create:
+        # Each deadline (and a market's first rule version, a query) before the COPY starts: a query while the
+        # COPY streams its rows cannot run on the connection the COPY holds.
+        deadlines = [state.appeal_by(row["kind"], enforced_at, row["account_id"]) for row, enforced_at in to_create]
         pks = writers["violation"].new_pks(len(to_create))
         writers["violation"].insert(
             (
@@ -654,9 +657,12 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
                     enforced_at,
                     row["notice"],
                     row["penalty_points"],
-                    *state.appeal_by(row["kind"], enforced_at, row["account_id"]),
+                    appeal_by,
+                    version_id,
                 )
-                for i, (row, enforced_at) in enumerate(to_create)
+                for i, ((row, enforced_at), (appeal_by, version_id)) in enumerate(
+                    zip(to_create, deadlines, strict=True)
+                )
             )
         )
         if pks is None:
