@@ -1,5 +1,6 @@
 """The Jinja2 environment of the hot partials (templates/jinja2/): Django's static, url reversing, date formats
-(core/formats: `value|date` is "Dec 3, 2026" as in Django templates) and querystring, with autoescape on."""
+(core/formats: `value|date` is "Dec 3, 2026" as in Django templates; `value|localtime` first for the viewer's
+time zone) and querystring, with autoescape on."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from jinja2 import Environment
 
 
@@ -75,5 +77,6 @@ def truncatechars(value: Any, length: int) -> str:
 def environment(**options: Any) -> Environment:
     env = Environment(**options)
     env.globals.update(static=static, url=url, querystring=querystring, widget_context=widget_context)
-    env.filters.update(date=date, truncatechars=truncatechars)
+    # localtime: an aware datetime in the viewer's time zone, as Django's |date shows it (Jinja2's date does not).
+    env.filters.update(date=date, truncatechars=truncatechars, localtime=localtime)
     return env

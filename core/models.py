@@ -149,6 +149,9 @@ class Organization(models.Model):
         """The team clock: when the organization works (reminders). Deadlines count on core.markets.platform_clock."""
         from core.calendar import BusinessCalendar
 
+        pinned = self.__dict__.get("_pinned_calendar")
+        if pinned is not None:
+            return pinned
         return BusinessCalendar(
             timezone=self.timezone,
             country=self.holiday_country,
@@ -158,6 +161,14 @@ class Organization(models.Model):
             closes_at=self.closes_at,
             closed_dates=frozenset(self.closed_dates.values_list("date", flat=True)),
         )
+
+    def pin_business_calendar(self) -> BusinessCalendar:
+        """Build the calendar once for the rest of this instance's life (one closed-dates query), for a read-only
+        page whose helpers each ask for it (the case page: header, outcomes, tickets). Never on a request that
+        changes the organization's settings or closed dates: this instance would keep the old calendar."""
+        self.__dict__.pop("_pinned_calendar", None)
+        self.__dict__["_pinned_calendar"] = calendar = self.business_calendar()
+        return calendar
 
 
 class ClosedDate(models.Model):

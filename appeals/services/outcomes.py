@@ -85,8 +85,11 @@ def follow_up_deadline(appeal: Appeal) -> datetime | None:
     return clock.end_of_day(last_day)
 
 
-def follow_up_refusal(appeal: Appeal, now: datetime | None = None) -> str | None:
-    """Why no follow-up can be started after this appeal, in words for the user; None when it can."""
+def follow_up_refusal(
+    appeal: Appeal, now: datetime | None = None, *, later_round_exists: bool | None = None
+) -> str | None:
+    """Why no follow-up can be started after this appeal, in words for the user; None when it can
+    (`later_round_exists`: known from the case's appeals the caller has loaded, else a query)."""
     organization = appeal.organization
     rules = case_rules(appeal.violation)
     if appeal.status not in FOLLOW_UP_ALLOWED_AFTER:
@@ -106,7 +109,9 @@ def follow_up_refusal(appeal: Appeal, now: datetime | None = None) -> str | None
             f"calendar days of the decision (by {_fmt_day(deadline, organization)}). To take it further, escalate "
             "to your account manager, program team or partnership team."
         )
-    if Appeal.objects.filter(violation_id=appeal.violation_id, round__gt=appeal.round).exists():
+    if later_round_exists is None:
+        later_round_exists = Appeal.objects.filter(violation_id=appeal.violation_id, round__gt=appeal.round).exists()
+    if later_round_exists:
         return "A follow-up appeal already exists for this decision."
     return None
 
@@ -171,7 +176,11 @@ def latest_appeal(violation: Violation) -> Appeal | None:
 
 
 def escalated_appeal(violation: Violation) -> Appeal | None:
-    """The latest appeal that left the draft stage: an escalation is about its decision (or lack of one)."""
+    """The latest appeal that left the draft stage: an escalation is about its decision (or lack of one). From the
+    case's prefetched appeals when the caller loaded them (the case page), else one query."""
+    if "appeals" in getattr(violation, "_prefetched_objects_cache", {}):
+        submitted = [a for a in violation.appeals.all() if a.status != Appeal.Status.DRAFT]
+        return max(submitted, key=lambda a: a.round, default=None)
     return violation.appeals.exclude(status=Appeal.Status.DRAFT).order_by("-round").first()
 
 

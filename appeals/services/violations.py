@@ -395,16 +395,18 @@ class RepeatInfo:
         )
 
 
-def repeat_count(*, violation: Violation) -> RepeatInfo:
-    """How many violations of the same kind the account received in the window ending with this one."""
+def repeat_count(*, violation: Violation, count: int | None = None) -> RepeatInfo:
+    """How many violations of the same kind the account received in the window ending with this one (`count`:
+    already counted by the caller's query, as the case page's selector does)."""
     organization = violation.organization
-    since = violation.enforced_at - timedelta(days=organization.repeat_violation_days)
-    count = Violation.objects.filter(
-        account_id=violation.account_id,
-        kind=violation.kind,
-        enforced_at__gt=since,
-        enforced_at__lte=violation.enforced_at,
-    ).count()
+    if count is None:
+        since = violation.enforced_at - timedelta(days=organization.repeat_violation_days)
+        count = Violation.objects.filter(
+            account_id=violation.account_id,
+            kind=violation.kind,
+            enforced_at__gt=since,
+            enforced_at__lte=violation.enforced_at,
+        ).count()
     return RepeatInfo(
         count=count,
         days=organization.repeat_violation_days,

@@ -15,8 +15,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def outcome_info(appeal: Appeal, form: Any = None) -> dict[str, Any]:
-    """What the per-appeal outcome block shows: the review time, follow-up state and the form."""
+def outcome_info(appeal: Appeal, form: Any = None, case_appeals: Any = None) -> dict[str, Any]:
+    """What the per-appeal outcome block shows: the review time, follow-up state and the form. `case_appeals`: every
+    appeal of the case, when the page has loaded them (the case page), so the follow-up is found without a query."""
     info: dict[str, Any] = {
         "review": outcomes.review_summary(appeal),
         "impacts": [Appeal.Impact(i).label for i in appeal.impacts_cleared if i in Appeal.Impact.values],
@@ -27,9 +28,15 @@ def outcome_info(appeal: Appeal, form: Any = None) -> dict[str, Any]:
         "form": form or None,
     }
     if appeal.status in outcomes.FOLLOW_UP_ALLOWED_AFTER:
-        info["follow_up"] = appeal.follow_ups.order_by("round").first()
+        later_round_exists = None
+        if case_appeals:
+            follow_ups = sorted((a for a in case_appeals if a.parent_id == appeal.pk), key=lambda a: a.round)
+            info["follow_up"] = follow_ups[0] if follow_ups else None
+            later_round_exists = any(a.round > appeal.round for a in case_appeals)
+        else:
+            info["follow_up"] = appeal.follow_ups.order_by("round").first()
         if info["follow_up"] is None:
-            info["follow_up_refusal"] = outcomes.follow_up_refusal(appeal)
+            info["follow_up_refusal"] = outcomes.follow_up_refusal(appeal, later_round_exists=later_round_exists)
             info["follow_up_deadline"] = outcomes.follow_up_deadline(appeal)
     if info["can_record"] and info["form"] is None:
         info["form"] = OutcomeForm(initial={"version": appeal.version}, appeal=appeal, auto_id=f"id_o{appeal.pk}_%s")

@@ -261,11 +261,11 @@ def _case_context(request: HttpRequest, violation: Violation) -> dict:
     return {
         "violation": violation,
         "appeals": list(violation.appeals.all()),
-        "timeline": list(violation.timeline.all()),
+        "timeline": violation.timeline_page,
         "membership": request.membership,
         "watchers": watchers,
         "is_watching": any(u.pk == request.user.pk for u in watchers),
-        "repeat": services.repeat_count(violation=violation),
+        "repeat": services.repeat_count(violation=violation, count=violation.repeat_count),
         "assign_form": AssignForm(organization=request.organization, initial={"assignee": violation.assignee_id}),
         "attachment_form": AttachmentForm(),
         "items_by_kind": _items_by_kind(violation),
@@ -274,7 +274,7 @@ def _case_context(request: HttpRequest, violation: Violation) -> dict:
 
 def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
     groups: dict[str, list[str]] = {}
-    for item in violation.items.all():
+    for item in selectors.case_items(violation):
         groups.setdefault(item.get_kind_display(), []).append(item.value)
     return list(groups.items())
 
@@ -284,6 +284,25 @@ def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
 def case(request: HttpRequest, violation_pk: int) -> HttpResponse:
     violation = selectors.case_detail(request.organization, violation_pk)
     return render(request, "appeals/case.html", _case_context(request, violation))
+
+
+@require_GET
+@member_required()
+def case_timeline(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    """Older timeline entries ("Show older" on the case page): the next page after entry `before`, as list items
+    for htmx, or as a page of its own without JavaScript."""
+    violation = get_scoped_or_404(request, Violation.objects.all(), pk=violation_pk)
+    try:
+        before = int(request.GET.get("before", ""))
+    except ValueError:
+        before = None
+    context = {"violation": violation, "timeline": selectors.timeline_page(violation, before=before)}
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(
+        request, "appeals/case/timeline.html#entries" if partial else "appeals/case/timeline.html", context
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -373,6 +392,7 @@ urlpatterns = [
     path("violations/export.csv", violation_export, name="violation_export"),
     path("violations/bulk/", violations_bulk, name="violations_bulk"),
     path("violations/<int:violation_pk>/", case, name="case"),
+    path("violations/<int:violation_pk>/timeline/", case_timeline, name="case_timeline"),
     path("violations/<int:violation_pk>/edit/", violation_edit, name="violation_edit"),
     path("violations/<int:violation_pk>/assign/", violation_assign, name="violation_assign"),
     path("violations/<int:violation_pk>/watch/", violation_watch, name="violation_watch"),
