@@ -88,7 +88,7 @@ class NoticeIntake(models.Model):
             ),
         ]
         indexes = [
-            # The inbox's "To review" group (templatetags.notice_tags.notices_to_review).
+            # The inbox's "To review" group and its count (selectors.violations.inbox_for_member, notice_tags).
             models.Index(fields=["organization", "status", "-received_at"], name="notice_intake_org_status"),
         ]
 

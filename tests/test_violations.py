@@ -267,12 +267,13 @@ def test_inbox_groups_ordered_by_urgency(org, shop, member_client, django_assert
     assert decided and late and soon and sooner
 
 
-def test_inbox_query_count_does_not_grow(org, shop, member_client, django_assert_max_num_queries):
+def test_inbox_query_count_does_not_grow(org, shop, member_client, django_assert_num_queries):
     now = timezone.now()
     for i in range(30):
         v = ViolationFactory(account=shop, appeal_by=now + timedelta(days=1 + i % 10))
         ViolationItem.objects.create(violation=v, organization=org, kind="sku", value=f"S{i}")
-    with django_assert_max_num_queries(10):
+    # Session user, membership, the counts (with the notices to review: none, so no list of them), two groups' rows.
+    with django_assert_num_queries(5):
         assert member_client.get("/inbox/").status_code == 200
 
 
@@ -296,9 +297,11 @@ def _many(org, shop, n):
 
 
 @pytest.mark.parametrize("n", [5, 50])
-def test_list_query_count_is_fixed(org, shop, member, member_client, django_assert_max_num_queries, n):
+def test_list_query_count_is_fixed(org, shop, member, member_client, django_assert_num_queries, n):
     _many(org, shop, n)
-    with django_assert_max_num_queries(10):
+    # Session user, membership, the filter's member and account choices, the rows, their affected IDs, saved views;
+    # and the result count when the rows fill more than a page (a first page holding every row counts itself).
+    with django_assert_num_queries(7 + (n > 25)):
         response = member_client.get("/violations/?sort=appeal_by&q=R0")
     assert response.status_code == 200
     assert len(response.context["page"].rows) == min(n, 25)

@@ -30,6 +30,7 @@ from appeals.models import (
     Appeal,
     CaseStatus,
     Comment,
+    NoticeIntake,
     TimelineEvent,
     Violation,
     ViolationItem,
@@ -96,6 +97,7 @@ class Inbox:
     has_accounts: bool = True
     has_violations: bool = True
     mine: bool = False  # only the cases assigned to the viewer
+    notices_to_review: int = 0  # forwarded notices waiting for a member (templatetags.notice_tags)
 
     @property
     def total(self) -> int:
@@ -105,7 +107,8 @@ class Inbox:
 def inbox_for_member(
     organization: Organization, *, user: User | None = None, mine: bool = False, now: datetime | None = None
 ) -> Inbox:
-    """What needs action, most urgent first: 1 query of counts + up to 4 short lists (+2 when all are empty).
+    """What needs action, most urgent first: 1 query of counts (with the notices to review) + up to 4 short lists
+    (+2 when all are empty).
     `mine`: only the cases assigned to `user`."""
     now = now or timezone.now()
     closing_until = now + timedelta(days=INBOX_WINDOW_DAYS)
@@ -133,6 +136,10 @@ def inbox_for_member(
             not_appealed=count(violations.filter(not_appealed_q)),
             overdue=count(reviews.filter(overdue_q)),
             due=count(reviews.filter(due_q)),
+            # Forwarded notices waiting for review (the "To review" group lists them only when there are some).
+            to_review=count(
+                NoticeIntake.objects.filter(organization=organization, status=NoticeIntake.Status.TO_REVIEW)
+            ),
         )
         .get()
     )
@@ -189,7 +196,7 @@ def inbox_for_member(
             violation_rows(not_appealed_q, counts["not_appealed"]),
         ),
     ]
-    inbox = Inbox(groups=groups, mine=mine)
+    inbox = Inbox(groups=groups, mine=mine, notices_to_review=counts["to_review"])
     if inbox.total == 0 and not mine:
         inbox.has_violations = violations.exists()
         inbox.has_accounts = inbox.has_violations or Account.objects.filter(organization=organization).exists()
