@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appeals.bench.timing import p95, timed
-from appeals.models import Account, Appeal, Violation
+from appeals.models import Account, Appeal, TimelineEvent, TimelineVerb, Violation
 from core.models import Membership, Role
 
 
@@ -31,10 +31,14 @@ def client_for(org_id: int) -> Client:
 
 def pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> dict:
     list_client, analytics_client = client_for(list_org), client_for(analytics_org)
-    case = (
-        Violation.objects.filter(organization_id=list_org, appeals__round=2).order_by("-enforced_at").first()
-        or Violation.objects.filter(organization_id=list_org).order_by("-enforced_at").first()
-    )
+    # The two latest cases with a follow-up round: one with a short history, one with a long one (the case page
+    # must cost the same whatever the length of its timeline).
+    cases = list(
+        Violation.objects.filter(organization_id=list_org, appeals__round=2).order_by("-enforced_at", "-pk")[:2]
+    ) or list(Violation.objects.filter(organization_id=list_org).order_by("-enforced_at", "-pk")[:2])
+    case, long_case = cases[0], cases[-1]
+    with_timeline(case, SHORT_HISTORY)
+    with_timeline(long_case, LONG_HISTORY)
     appeal = (
         Appeal.objects.filter(violation=case).order_by("-round").first()
         or Appeal.objects.filter(organization_id=list_org).first()
@@ -50,6 +54,11 @@ def pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> dict:
             sql_list(list_org, account.pk),
         ),
         "case page": (list_client, reverse("appeals:case", args=[case.pk]), sql_case(case.pk)),
+        "case page, 1,000 entries": (
+            list_client,
+            reverse("appeals:case", args=[long_case.pk]),
+            sql_case(long_case.pk),
+        ),
         "builder review step": (
             list_client,
             reverse("appeals:appeal_step", args=[appeal.pk, 5]),
@@ -66,6 +75,39 @@ def pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> dict:
         measured[name] = measure(client, url, raw_sql, runs, name=name)
         stdout.write(f"  {name}: {measured[name]}")
     return measured
+
+
+SHORT_HISTORY, LONG_HISTORY = 10, 1_000  # timeline entries of the two measured cases ("case page", "…, 1,000 entries")
+_HISTORY = [
+    (TimelineVerb.EDITED, {"changed": ["policy", "notice"]}),
+    (TimelineVerb.ASSIGNED, {"assignee": "A teammate"}),
+    (TimelineVerb.APPEAL_STEP_SAVED, {"step_name": "Evidence"}),
+    (TimelineVerb.REMINDER_SENT, {"label": "Decision due tomorrow", "recipient": "owner@example.com"}),
+    (TimelineVerb.COMMENTED, {"summary": "Checked Seller Center again"}),
+]
+
+
+def with_timeline(case: Violation, entries: int) -> None:
+    """Give a case `entries` timeline entries (a mix of verbs, actors and appeals, a minute apart), adding only the
+    ones missing, so --reuse keeps the count."""
+    missing = entries - TimelineEvent.objects.filter(violation=case).count()
+    if missing <= 0:
+        return
+    actors = list(Membership.objects.filter(organization_id=case.organization_id).values_list("user_id", flat=True))
+    appeals = list(Appeal.objects.filter(violation=case).values_list("pk", flat=True)) or [None]
+    start = timezone.now() - timedelta(minutes=missing + 1)
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            organization_id=case.organization_id,
+            violation=case,
+            actor_id=actors[n % len(actors)] if actors and n % 4 else None,
+            appeal_id=appeals[n % len(appeals)] if n % 3 == 0 else None,
+            verb=_HISTORY[n % len(_HISTORY)][0],
+            data=_HISTORY[n % len(_HISTORY)][1],
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(missing)
+    )
 
 
 def measure(
@@ -148,6 +190,9 @@ def sql_list(org: int, account: int):
 
 
 def sql_case(violation: int):
+    """What the case page shows (case_detail): the case with its account and affected IDs, its appeals, comments and
+    the latest 20 timeline entries with their actors."""
+
     def run():
         _run(
             "SELECT v.*, a.* FROM appeals_violation v JOIN appeals_account a ON a.id = v.account_id WHERE v.id = %s",
@@ -155,11 +200,12 @@ def sql_case(violation: int):
         )
         _run("SELECT * FROM appeals_violationitem WHERE violation_id = %s", [violation])
         _run("SELECT * FROM appeals_appeal WHERE violation_id = %s ORDER BY round", [violation])
+        _run("SELECT * FROM appeals_comment WHERE violation_id = %s ORDER BY created_at, id", [violation])
         _run(
-            "SELECT e.* FROM appeals_evidence e JOIN appeals_appeal a ON a.id = e.appeal_id WHERE a.violation_id = %s",
+            "SELECT t.*, u.full_name, u.email FROM appeals_timelineevent t LEFT JOIN core_user u ON u.id = t.actor_id "
+            "WHERE t.violation_id = %s ORDER BY t.created_at DESC, t.id DESC LIMIT 21",
             [violation],
         )
-        _run("SELECT * FROM appeals_timelineevent WHERE violation_id = %s ORDER BY created_at", [violation])
 
     return run
 
