@@ -88,3 +88,9 @@ def recompute_run(self, job_id: int) -> str:
     except Exception as exc:
         recompute.recompute_job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(name="appeals.tasks.recompute_resume", ignore_result=True)
+def recompute_resume() -> int:
+    """Beat, every 5 minutes: jobs whose task was never delivered."""
+    return recompute.recompute_jobs_resume()

@@ -380,6 +380,9 @@ DESTINATIONS_ALLOW_LOOPBACK = env.bool("DESTINATIONS_ALLOW_LOOPBACK", default=DE
 CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "appeals.tasks.reminders_sweep", "schedule": REMINDER_SWEEP_SECONDS},
     "weekly-summary": {"task": "appeals.tasks.weekly_summaries_send", "schedule": 3600},
+    # A recompute job whose task never reached a worker (broker down when the settings were saved) is published
+    # again (services.recompute.recompute_jobs_resume).
+    "recompute-resume": {"task": "appeals.tasks.recompute_resume", "schedule": 300},
 }
 
 # Login throttling (core/lockout.py), for 15 minutes: an email+address pair after 5 failures, an address after 20

@@ -323,3 +323,26 @@ def test_import_moving_the_window_keeps_a_drafts_next_deadline(org, shop, member
     run((today - timedelta(days=1)).isoformat())
     violation.refresh_from_db()
     assert violation.next_deadline_at == violation.appeal_by
+
+
+def test_a_job_whose_task_was_lost_is_published_again(org):
+    import redis
+    from django.conf import settings as django_settings
+
+    from core.celery import app
+    from tests.broker import broker_switch
+
+    if not django_settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL)")
+    _under_review(org)
+    job = recompute.recompute_job_start(organization=org, reason="lost", publish=False)
+    assert recompute.recompute_jobs_resume() == 0  # too recent: its task may still be on its way
+    later = timezone.now() + recompute.RESUME_AFTER + timedelta(seconds=1)
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    broker_switch(app, django_settings.REDIS_URL)
+    before = client.llen("celery")
+    assert recompute.recompute_jobs_resume(now=later) == 1
+    assert client.llen("celery") == before + 1
+    client.delete("celery")
+    recompute.recompute_job_run(job_id=job.pk)
+    assert recompute.recompute_jobs_resume(now=later) == 0  # done

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -554,6 +554,20 @@ def recompute_job_run(
         if on_batch is not None:
             on_batch(job)
     return job
+
+
+# A job still pending this long after it was recorded lost its task (the broker was down when it was published).
+RESUME_AFTER = timedelta(minutes=2)
+
+
+def recompute_jobs_resume(*, now: datetime | None = None) -> int:
+    """Publish again the jobs no worker took. A running job needs nothing: a killed worker's task is redelivered
+    (acks late), and a duplicate would only take turns with it on the job row. Returns jobs published."""
+    cutoff = (now or timezone.now()) - RESUME_AFTER
+    ids = RecomputeJob.objects.filter(state=RecomputeJob.State.PENDING, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    )
+    return sum(recompute_job_publish(job_id=pk) for pk in ids)
 
 
 def recompute_job_fail(*, job_id: int, error: str) -> None:
