@@ -36,6 +36,8 @@ class RecomputeJob(models.Model):
     rule_version = models.ForeignKey(
         "core.RuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="recompute_jobs"
     )
+    # Only counts what would move (the "would change" figure of a rule version's Apply screen); writes nothing.
+    dry_run = models.BooleanField(default=False)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.CASES)
     # Keyset cursors: the last case / ticket id whose batch committed.

@@ -101,34 +101,49 @@ def _version(org, **values):
     )
 
 
-def test_apply_screen_counts_then_applies_with_progress(owner_client, org, django_capture_on_commit_callbacks):
+def test_apply_screen_counts_in_a_job_then_applies_with_progress(owner_client, org, django_capture_on_commit_callbacks):
     appeals = [_open_appeal(org) for _ in range(2)]
     version = _version(org, review_business_days=8)
     url = f"/settings/rule-versions/{version.pk}/apply/"
-    counted = owner_client.get(url, **HTMX).content.decode()
-    assert "2 open cases and tickets</strong> of US would have a deadline moved" in counted
-    assert f'hx-post="{url}"' in counted and f'action="{url}"' in counted
+    count_url = f"/settings/rule-versions/{version.pk}/count/"
+    first = owner_client.get(url, **HTMX).content.decode()
+    assert "Count the open cases it would change" in first and f'hx-post="{count_url}"' in first
     assert "<h1>" in owner_client.get(url).content.decode()  # a page of its own without htmx
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        counting = owner_client.post(count_url, **HTMX).content.decode()
+    assert len(callbacks) == 1 and "Counting the open cases of US" in counting and 'hx-trigger="every 1s"' in counting
+    count = RecomputeJob.objects.get(rule_version=version, dry_run=True)
+    recompute.recompute_job_run(job_id=count.pk)  # what the worker does
+    counted = owner_client.get(url, **HTMX).content.decode()
+    assert "2 open cases or tickets</strong> of US would have a deadline moved" in counted
+    assert "hx-trigger" not in counted and f'hx-post="{url}"' in counted and f'action="{url}"' in counted
+    assert not TimelineEvent.objects.filter(verb=TimelineVerb.DEADLINE_MOVED).exists()  # counting wrote nothing
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         started = owner_client.post(url, **HTMX)
     assert started.status_code == 200 and len(callbacks) == 1
-    job = RecomputeJob.objects.get(rule_version=version)
+    job = RecomputeJob.objects.get(rule_version=version, dry_run=False)
     assert 'id="recompute-progress"' in started.content.decode() and 'hx-trigger="every 1s"' in started.content.decode()
     recompute.recompute_job_run(job_id=job.pk)
     done = owner_client.get(url, **HTMX).content.decode()
-    assert "No open case of US would have a deadline moved" in done and "2 with a deadline moved" in done
+    assert "2 with a deadline moved" in done and "hx-trigger" not in done
     for appeal in appeals:
         appeal.violation.refresh_from_db()
         assert appeal.violation.rule_version_id == version.pk
         entry = TimelineEvent.objects.get(violation=appeal.violation, verb=TimelineVerb.DEADLINE_MOVED)
         assert entry.data["summary"].endswith(f"(rule version {version.number} of US)")
+    owner_client.post(count_url)
+    recount = RecomputeJob.objects.filter(rule_version=version, dry_run=True).latest("pk")
+    assert recompute.recompute_job_run(job_id=recount.pk).changed == 0
 
 
 def test_apply_access(owner_client, manager_client, org):
     version = _version(org, max_rounds=3)
     url = f"/settings/rule-versions/{version.pk}/apply/"
     assert manager_client.post(url).status_code == 403
+    assert manager_client.post(f"/settings/rule-versions/{version.pk}/count/").status_code == 403
+    assert owner_client.get(f"/settings/rule-versions/{version.pk}/count/").status_code == 405
     assert owner_client.put(url).status_code == 405
     theirs = _version(OrganizationFactory(), max_rounds=3)
     assert owner_client.get(f"/settings/rule-versions/{theirs.pk}/apply/", **HTMX).status_code == 404

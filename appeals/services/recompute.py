@@ -481,7 +481,13 @@ def settings_change_reason(changes: Mapping[str, tuple[Any, Any]]) -> str:
 
 
 def recompute_job_start(
-    *, organization: Organization, reason: str, by=None, version: RuleVersion | None = None, publish: bool = True
+    *,
+    organization: Organization,
+    reason: str,
+    by=None,
+    version: RuleVersion | None = None,
+    dry_run: bool = False,
+    publish: bool = True,
 ) -> RecomputeJob:
     """Record a job and publish its task once the caller's transaction commits (the settings are saved then)."""
     market = version.market if version is not None else ""
@@ -491,6 +497,7 @@ def recompute_job_start(
         reason=reason[:255],
         market=market,
         rule_version=version,
+        dry_run=dry_run,
         total=total,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
@@ -535,6 +542,7 @@ def recompute_job_run(
                 "limit": batch_size,
                 "market": job.market,
                 "reason": job.reason,
+                "dry_run": job.dry_run,
             }
             if job.phase == RecomputeJob.Phase.CASES:
                 batch = cases_batch(**kwargs)
@@ -585,6 +593,21 @@ def organization_deadlines_changed(*, organization: Organization, reason: str, b
     if not (open_cases(organization.pk).exists() or open_tickets(organization.pk).exists()):
         return None
     return recompute_job_start(organization=organization, reason=reason, by=by)
+
+
+@transaction.atomic
+def rule_version_count(*, organization: Organization, version: RuleVersion, by=None) -> RecomputeJob:
+    """Count, in a job that writes nothing, the market's open cases and tickets whose deadlines `version` would
+    move now (100k open cases take seconds: not inside a web request)."""
+    if version.organization_id != organization.pk:
+        raise ValueError("A version of another organization.")
+    return recompute_job_start(
+        organization=organization,
+        reason=f"count for rule version {version.number} of {version.market}",
+        by=by,
+        version=version,
+        dry_run=True,
+    )
 
 
 @transaction.atomic

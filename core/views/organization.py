@@ -114,25 +114,41 @@ def recompute_progress(request: HttpRequest, job_pk: int) -> HttpResponse:
     return render(request, "appeals/recompute/_progress.html", {"job": job})
 
 
+def _apply_screen(request: HttpRequest, version: RuleVersion) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    context = {
+        "version": version,
+        "job": latest_recompute_job(organization, version=version),
+        "count": latest_recompute_job(organization, version=version, dry_run=True),
+    }
+    template = "appeals/recompute/_apply.html" if request.htmx else "appeals/recompute/apply.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
 @member_required(Role.OWNER)
 def rule_version_apply(request: HttpRequest, version_pk: int) -> HttpResponse:
-    """GET: how many open cases of the version's market it would change now; POST: apply it (a recompute job)."""
+    """GET: the version's Apply screen (its count of open cases that would change, the apply job's progress);
+    POST: apply it now (a recompute job)."""
     version = get_scoped_or_404(request, RuleVersion.objects.all(), pk=version_pk)
-    organization = request.organization  # type: ignore[attr-defined]
     if request.method == "POST":
-        recompute.rule_version_apply(organization=organization, version=version, by=request.user)
+        recompute.rule_version_apply(organization=request.organization, version=version, by=request.user)  # type: ignore[attr-defined]
         if not request.htmx:  # type: ignore[attr-defined]
             messages.success(request, f"Version {version.number} of {version.market} is being applied.")
             return redirect("core:rule_version_apply", version_pk=version.pk)
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    context = {
-        "version": version,
-        "job": latest_recompute_job(organization, version=version),
-        "would_change": recompute.recompute_preview(organization=organization, version=version),
-    }
-    template = "appeals/recompute/_apply.html" if request.htmx else "appeals/recompute/apply.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return _apply_screen(request, version)
+
+
+@require_POST
+@member_required(Role.OWNER)
+def rule_version_count(request: HttpRequest, version_pk: int) -> HttpResponse:
+    """Count (in a job) the open cases the version would change now; the screen polls it."""
+    version = get_scoped_or_404(request, RuleVersion.objects.all(), pk=version_pk)
+    recompute.rule_version_count(organization=request.organization, version=version, by=request.user)  # type: ignore[attr-defined]
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("core:rule_version_apply", version_pk=version.pk)
+    return _apply_screen(request, version)
 
 
 urlpatterns = [
@@ -141,4 +157,5 @@ urlpatterns = [
     path("settings/closed-dates/<int:closed_date_pk>/remove/", closed_date_remove, name="closed_date_remove"),
     path("settings/recompute/<int:job_pk>/", recompute_progress, name="recompute_progress"),
     path("settings/rule-versions/<int:version_pk>/apply/", rule_version_apply, name="rule_version_apply"),
+    path("settings/rule-versions/<int:version_pk>/count/", rule_version_count, name="rule_version_count"),
 ]
