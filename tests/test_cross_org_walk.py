@@ -35,6 +35,7 @@ NOT_OBJECTS = {
     "signed": "not-a-real-signature",  # email unsubscribe link (signed)
     "step": 1,  # appeal builder step number
     "session_pk": 1,  # a person's own signed-in session; someone else's is a 404 (tests/test_people_sessions.py)
+    "code": "GB",  # a market code: every organization has its own view of each market (settings/markets/<code>/)
 }
 
 
@@ -227,6 +228,18 @@ class OtherWorld:
             event={"id": "other-event"},
         )
 
+    @cached_property
+    def rule_version(self):
+        from core.rules import rule_version_for
+
+        return rule_version_for(organization=self.org, market="US", on=self.violation.enforced_at)
+
+    @cached_property
+    def recompute_job(self):
+        from appeals.services.recompute import recompute_job_start
+
+        return recompute_job_start(organization=self.org, reason="other org", publish=False)
+
 
 # kwarg name -> the other organization's record it stands for.
 OBJECTS: dict[str, Callable[[OtherWorld], object]] = {
@@ -256,6 +269,8 @@ OBJECTS: dict[str, Callable[[OtherWorld], object]] = {
     "image_pk": lambda w: w.intake_image,
     "destination_pk": lambda w: w.destination,
     "delivery_pk": lambda w: w.delivery,
+    "version_pk": lambda w: w.rule_version,
+    "job_pk": lambda w: w.recompute_job,
 }
 
 
