@@ -55,11 +55,14 @@ def replica_pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> di
     for name in ("analytics dashboard (replica)", "violations API list (replica)"):
         stdout.write(f"  {name}: {measured[name]}")
     return {
-        "note": f"{settings.DATABASES[REPLICA]['HOST']}:{settings.DATABASES[REPLICA]['PORT']}, replayed the seed "
-        f"in {caught_up} s, lag {state.lag_seconds} s",
+        "note": f"{_where()}, lag {state.lag_seconds} s (caught up in {caught_up} s more)",
         "lag_seconds": state.lag_seconds,
         "pages": measured,
     }
+
+
+def _where() -> str:
+    return f"{settings.DATABASES[REPLICA]['HOST']}:{settings.DATABASES[REPLICA]['PORT']}"
 
 
 def wait_for_replay(timeout: float = 600) -> float:

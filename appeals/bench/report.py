@@ -48,6 +48,7 @@ KNOWN = {
     "load",
     "replica",
     "failed",
+    "replica_catch_up_seconds",
 }
 
 
@@ -256,6 +257,7 @@ def table(report: dict) -> str:
         lambda r: " / ".join(f"{mb} MB" for mb in r["load"]["worker_rss_mb"]),
     )
     row("replica", lambda r: r["replica"]["note"])
+    row("replica replayed the seed after", lambda r: f"{r['replica_catch_up_seconds']} s")
     row("FAILED measures", lambda r: "; ".join(f"{k}: {v}" for k, v in r["failed"].items()))
     for key in dict.fromkeys(k for r in scales for k in r if k not in KNOWN):
         row(key, lambda r, k=key: _generic(r[k]))
