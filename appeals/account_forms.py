@@ -5,26 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from appeals.models import Account
-
-# TikTok Shop markets; stored as the two-letter code.
-MARKET_CHOICES = [
-    ("US", "United States"),
-    ("GB", "United Kingdom"),
-    ("IE", "Ireland"),
-    ("DE", "Germany"),
-    ("FR", "France"),
-    ("IT", "Italy"),
-    ("ES", "Spain"),
-    ("MX", "Mexico"),
-    ("BR", "Brazil"),
-    ("JP", "Japan"),
-    ("ID", "Indonesia"),
-    ("MY", "Malaysia"),
-    ("PH", "Philippines"),
-    ("SG", "Singapore"),
-    ("TH", "Thailand"),
-    ("VN", "Vietnam"),
-]
+from core.markets import MARKET_CHOICES  # each market's platform clock: core.markets.MARKETS
 
 
 class AccountForm(forms.Form):

@@ -118,11 +118,11 @@ WEEKDAY_CHOICES = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (
 SETTINGS_GROUPS = [
     ("Organization", ["name", "is_agency"]),
     (
-        "Business calendar",
+        "Team clock (working days and hours: when reminders go out)",
         ["timezone", "holiday_country", "holiday_subdivision", "working_days", "opens_at", "closes_at"],
     ),
     (
-        "Appeals",
+        "Platform rules, version 1 of every market (markets may have later versions)",
         ["review_business_days", "appeal_window_days", "follow_up_window_days", "max_rounds", "appeal_char_limit"],
     ),
     (

@@ -149,3 +149,14 @@ def test_case_page_shows_both_clocks_and_the_rule_version(owner_client, org, own
     assert "Dec 6, 23:59 Jakarta · 11:59 your time" in text
     assert "Platform rules" in text and "ID version 1" in text
     assert "Asia/Jakarta" in text
+
+
+def test_account_page_shows_its_market_clock(owner_client, org):
+    account = AccountFactory(organization=org, market="JP")
+    text = owner_client.get(f"/accounts/{account.pk}/").content.decode()
+    assert "Japan" in text and "Asia/Tokyo · holidays JP" in text
+
+
+def test_settings_name_the_team_clock(owner_client):
+    text = owner_client.get("/settings/").content.decode()
+    assert "Team clock" in text and 'href="/settings/markets/"' in text

@@ -45,3 +45,9 @@ def _zone(name: str):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
+
+
+@register.simple_tag
+def account_market(account) -> Market:
+    """An account's market clock for its organization (the account page)."""
+    return market_for(account.organization, account.market)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,15 +22,6 @@ def _market_or_404(code: str):
     if code.upper() not in MARKETS:
         raise Http404("No such market")
     return code.upper()
-
-
-def _apply_slot() -> bool:
-    """The rollout partial ("N open cases would change · Apply now") when the recompute feature provides it."""
-    try:
-        get_template("appeals/recompute/_apply.html")
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @member_required(Role.OWNER)
@@ -57,7 +46,6 @@ def _market_page(request, code: str, clock_form=None, version_form=None, status:
         "clock_form": clock_form or MarketClockForm(initial=MarketClockForm.initial_for(market)),
         "version_form": version_form or _version_form(request),
         "versions": rule_services.market_versions(organization, code, now=timezone.now()),
-        "apply_slot": _apply_slot(),
     }
     return render(request, "core/market.html", context, status=status)
 
