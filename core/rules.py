@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -127,12 +126,6 @@ class RuleBook:
         }
         self._clocks: dict[str, BusinessCalendar] = {}
         self._rules: dict[int, PlatformRules] = {}
-
-    def prepare(self, markets: Iterable[str]) -> None:
-        """Make each market's first version now, so no later lookup writes: an import asks for versions while
-        its COPY holds the connection, where a query would wait for ever."""
-        for market in markets:
-            self.version_on(market, FIRST_EFFECTIVE)
 
     def clock(self, market: str) -> BusinessCalendar:
         market = (market or "US").upper()

@@ -441,23 +441,3 @@ def test_postgres_update_keeps_tricky_text_exactly(org, shop, member):
     v = Violation.objects.get(reference="VR1")
     assert (v.notice, v.policy, v.action, v.version) == (notice, "NULL", "{a,b}", 2)
     assert _import(org, member, _csv_for(good_line(notice=notice, policy="NULL", action="{a,b}"))).unchanged == 1
-
-
-@pytest.mark.postgres
-def test_postgres_copy_path_with_markets_new_to_the_organization(org, shop, member):
-    """A market's first rule version is made before the COPY starts: made from inside the COPY's row stream, its
-    query waited on the connection the COPY held, and the import hung."""
-    from core.models import RuleVersion
-
-    AccountFactory(organization=org, external_id="SHOPGB", market="GB")
-    AccountFactory(organization=org, external_id="SHOPJP", market="JP")
-    RuleVersion.objects.filter(organization=org).delete()
-    lines = [HEADER] + [
-        good_line(account=("7495001122", "SHOPGB", "SHOPJP")[i % 3], reference=f"M{i:04}") for i in range(300)
-    ]
-    result = _import(org, member, "\n".join(lines).encode())
-    assert result.created == 300
-    versions = dict(RuleVersion.objects.filter(organization=org, number=1).values_list("market", "pk"))
-    assert set(versions) == {shop.market, "GB", "JP"}
-    gb = Violation.objects.filter(organization=org, account__market="GB")
-    assert gb.count() == 100 and set(gb.values_list("rule_version_id", flat=True)) == {versions["GB"]}

@@ -768,7 +768,6 @@ def violations_import(
             book=RuleBook(organization),
             markets=markets,
         )
-        state.book.prepare(set(markets.values()))
         for batch in _batched(rows, IMPORT_BATCH_SIZE):
             if any(r["account_id"] not in account_ids for r in batch):
                 raise ServiceError("A row names an account of another organization; nothing was imported.")
