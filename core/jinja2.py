@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 from jinja2 import Environment
 
 
@@ -63,6 +64,25 @@ def widget_context(bound: BoundField) -> dict[str, Any] | None:
     return widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
 
 
+def label_context(bound: BoundField) -> dict[str, Any]:
+    """What BoundField.label_tag gives Django's label template: the label, the suffix it adds (the form's, unless the
+    label ends in punctuation), the attributes (`for`, the form's required class) and whether there is a tag."""
+    label = bound.label
+    suffix = bound.field.label_suffix if bound.field.label_suffix is not None else bound.form.label_suffix
+    if not (suffix and label and label[-1] not in _(":?.!")):
+        suffix = ""
+    widget = bound.field.widget
+    id_ = widget.attrs.get("id") or bound.auto_id
+    attrs: dict[str, Any] = {}
+    if id_:
+        id_for_label = widget.id_for_label(id_)
+        if id_for_label:
+            attrs["for"] = id_for_label
+        if bound.field.required and hasattr(bound.form, "required_css_class"):
+            attrs["class"] = bound.form.required_css_class
+    return {"label": label, "suffix": suffix, "attrs": attrs, "use_tag": bool(id_)}
+
+
 def date(value: Any, format_string: str | None = None) -> str:
     """Django's |date; with an explicit format, straight to dateformat (the filter looks the format up first)."""
     if format_string is None or value in (None, ""):
@@ -76,7 +96,9 @@ def truncatechars(value: Any, length: int) -> str:
 
 def environment(**options: Any) -> Environment:
     env = Environment(**options)
-    env.globals.update(static=static, url=url, querystring=querystring, widget_context=widget_context)
+    env.globals.update(
+        static=static, url=url, querystring=querystring, widget_context=widget_context, label_context=label_context
+    )
     # localtime: an aware datetime in the viewer's time zone, as Django's |date shows it (Jinja2's date does not).
     env.filters.update(date=date, truncatechars=truncatechars, localtime=localtime)
     return env

@@ -182,11 +182,15 @@ def tickets_for_violation(
 ) -> list[tuple[SupportTicket, SlaReport]]:
     """The case page's ticket card: every ticket of the case with its SLA."""
     now = now or timezone.now()
-    threshold = at_risk_threshold(organization, now)
-    tickets = SupportTicket.objects.filter(organization=organization, violation=violation).select_related(
-        "account", "appeal"
+    tickets = list(
+        SupportTicket.objects.filter(organization=organization, violation=violation)
+        .select_related("account", "appeal")
+        .order_by("-opened_at", "-id")
     )
-    return [(t, ticket_sla(t, now=now, threshold=threshold)) for t in tickets.order_by("-opened_at", "-id")]
+    if not tickets:  # most cases: no business-hours arithmetic for nothing
+        return []
+    threshold = at_risk_threshold(organization, now)
+    return [(t, ticket_sla(t, now=now, threshold=threshold)) for t in tickets]
 
 
 def ticket_detail(organization: Organization, ticket: SupportTicket, *, now: datetime | None = None) -> SlaReport:
