@@ -108,3 +108,29 @@ def test_only_the_first_sheet_is_read():
 def test_broken_files_raise_a_reader_error(data):
     with pytest.raises((WorkbookError, zipfile.BadZipFile, KeyError)):
         list(iter_rows(io.BytesIO(data)))
+
+
+def _with_sheet_xml(data: bytes, change) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            target.writestr(item, change(content) if item.filename == "xl/worksheets/sheet1.xml" else content)
+    return out.getvalue()
+
+
+def test_a_sheet_with_a_document_type_is_refused():
+    workbook = Workbook()
+    workbook.active["A1"] = "reference"
+    laughs = b'<!DOCTYPE worksheet [<!ENTITY lol "lol">]>'
+    data = _with_sheet_xml(save(workbook), lambda xml: laughs + xml)
+    with pytest.raises(WorkbookError):
+        list(iter_rows(io.BytesIO(data)))
+
+
+def test_a_sheet_cut_short_is_a_reader_error():
+    workbook = Workbook()
+    workbook.active["A1"] = "reference"
+    data = _with_sheet_xml(save(workbook), lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(WorkbookError):
+        list(iter_rows(io.BytesIO(data)))
