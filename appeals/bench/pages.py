@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals.bench.timing import p95, timed
+from appeals.bench.timing import p95, timed, timed_cpu
 from appeals.models import Account, Appeal, TimelineEvent, TimelineVerb, Violation
 from core.models import Membership, Role
 
@@ -125,7 +125,7 @@ def measure(
     count = len(queries)  # before reset_queries(), which empties what `queries` reads
     if raw_sql is None:
         raw_sql = replay([q["sql"] for q in queries.captured_queries], using=using)
-    samples = timed(lambda: client.get(url, headers=headers), runs)
+    samples, cpu = timed_cpu(lambda: client.get(url, headers=headers), runs)
     raw = timed(raw_sql, runs)
     median, raw_median = statistics.median(samples), statistics.median(raw)
     reset_queries()
@@ -133,6 +133,7 @@ def measure(
         "url": url,
         "median_ms": round(median, 1),
         "p95_ms": round(p95(samples), 1),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
         "queries": count,
         "raw_sql_median_ms": round(raw_median, 2),
         "ratio": round(median / raw_median, 1) if raw_median else None,

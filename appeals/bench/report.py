@@ -208,8 +208,11 @@ def table(report: dict) -> str:
     )
     for page in page_names(scales):
         row(
-            f"{page}: median / p95 / queries",
-            lambda r, p=page: f"{_page(r, p)['median_ms']} / {_page(r, p)['p95_ms']} ms / {_page(r, p)['queries']} q",
+            f"{page}: median / p95 (Python CPU) / queries",
+            lambda r, p=page: (
+                f"{_page(r, p)['median_ms']} / {_page(r, p)['p95_ms']} ms ({_page(r, p).get('cpu_median_ms', '–')} ms)"
+                f" / {_page(r, p)['queries']} q"
+            ),
         )
         row(
             f"{page}: raw SQL lower bound (ratio)",
