@@ -28,7 +28,7 @@ from appeals.services.appeals import (
 from appeals.services.evidence import appeal_evidence_summary_refresh
 from appeals.services.recompute import organization_deadlines_changed, settings_change_reason
 from core.models import Organization
-from core.signals import business_calendar_changed, deadline_settings_changed
+from core.signals import business_calendar_changed, deadline_settings_changed, market_clock_changed
 
 
 @receiver(post_save, sender=Evidence, dispatch_uid="evidence_summary_on_save")
@@ -66,6 +66,13 @@ def _calendar_changed(sender, organization: Organization, days: list[date] | Non
 @receiver(deadline_settings_changed, dispatch_uid="deadlines_recompute_on_settings_change")
 def _deadline_settings_changed(sender, organization: Organization, changes: dict, **kwargs) -> None:
     organization_deadlines_changed(organization=organization, reason=settings_change_reason(changes))
+
+
+@receiver(market_clock_changed, dispatch_uid="deadlines_recompute_on_market_clock")
+def _market_clock_changed(sender, organization: Organization, market: str, **kwargs) -> None:
+    # A market's time zone, holidays or support hours count its cases' deadlines (cases of other markets do not
+    # move in the recount).
+    organization_deadlines_changed(organization=organization, reason=f"platform clock of {market} changed")
 
 
 @receiver(business_calendar_changed, dispatch_uid="deadlines_recompute_on_closed_dates")

@@ -160,3 +160,22 @@ def test_account_page_shows_its_market_clock(owner_client, org):
 def test_settings_name_the_team_clock(owner_client):
     text = owner_client.get("/settings/").content.decode()
     assert "Team clock" in text and 'href="/settings/markets/"' in text
+
+
+def test_a_clock_change_recounts_the_open_cases(owner_client, org, owner):
+    from appeals.models import RecomputeJob
+
+    account = AccountFactory(organization=org, market="GB")
+    with time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC)):
+        violation_create(
+            organization=org,
+            account=account,
+            by=owner,
+            reference="VR-GB",
+            kind="listing_removal",
+            policy="p",
+            enforced_at=datetime(2026, 11, 30, 10, tzinfo=UTC),
+        )
+    owner_client.post("/settings/markets/GB/clock/", {**CLOCK, "timezone": "Europe/Dublin"})
+    job = RecomputeJob.objects.get(organization=org)
+    assert job.reason == "platform clock of GB changed"
