@@ -25,11 +25,11 @@ IMPORT_ROWS = 100_000
 IMPORT_TIMEOUT_SECONDS = int(os.environ.get("BENCH_IMPORT_TIMEOUT", 240))
 
 
-def import_file(org_id: int, *, spreadsheet: bool = False, stdout) -> dict:
+def import_file(org_id: int, *, spreadsheet: bool = False, prefix: str = "", stdout) -> dict:
     """`import_violations` of IMPORT_ROWS new rows from a CSV or (spreadsheet) an XLSX workbook with the same rows,
-    its dates typed as dates."""
+    its dates typed as dates. prefix: the references' prefix (IMP / XLS by default)."""
     org = Organization.objects.get(pk=org_id)
-    path = _write_file(org, spreadsheet=spreadsheet)
+    path = _write_file(org, spreadsheet=spreadsheet, prefix=prefix)
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "import_violations", path, "--org", org.slug],
@@ -74,7 +74,7 @@ def import_file(org_id: int, *, spreadsheet: bool = False, stdout) -> dict:
     return result
 
 
-def _write_file(org: Organization, *, spreadsheet: bool) -> str:
+def _write_file(org: Organization, *, spreadsheet: bool, prefix: str = "") -> str:
     accounts = list(
         Account.objects.filter(organization=org, kind=Account.Kind.SELLER_SHOP).values_list("external_id", flat=True)[
             :50
@@ -82,7 +82,7 @@ def _write_file(org: Organization, *, spreadsheet: bool) -> str:
     )
     header = ["account", "reference", "kind", "policy", "action", "enforced_at", "sku_ids", "order_ids"]
     header += ["penalty_points", "notice"]
-    prefix = "XLS" if spreadsheet else "IMP"
+    prefix = prefix or ("XLS" if spreadsheet else "IMP")
 
     def rows():
         for n in range(IMPORT_ROWS):

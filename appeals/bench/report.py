@@ -27,6 +27,7 @@ PAGES = [
     "builder review step",
     "analytics dashboard",
     "search",
+    "search, common word",
     "violations API list",
     "violations API list (replica)",
     "analytics dashboard (replica)",
@@ -47,6 +48,7 @@ KNOWN = {
     "inbound",
     "load",
     "replica",
+    "search",
     "failed",
     "replica_catch_up_seconds",
 }
@@ -219,6 +221,13 @@ def table(report: dict) -> str:
             lambda r, p=page: f"{_page(r, p)['raw_sql_median_ms']} ms ({_page(r, p)['ratio']}x)",
         )
     row("CSV import 100k rows", lambda r: f"{r['import']['rows_per_second']:,} rows/s, {r['import']['peak_mb']} MB")
+    row(
+        "CSV import 100k rows without the search indexes (their rebuild)",
+        lambda r: (
+            f"{r['search']['import_without_indexes']['rows_per_second']:,} rows/s "
+            f"({r['search']['import_without_indexes']['index_build_seconds']} s)"
+        ),
+    )
     row(
         "XLSX import 100k rows",
         lambda r: f"{r['xlsx_import']['rows_per_second']:,} rows/s, {r['xlsx_import']['peak_mb']} MB",

@@ -23,6 +23,7 @@ from appeals.bench.load import load
 from appeals.bench.pages import pages
 from appeals.bench.recompute import recompute_bench
 from appeals.bench.replica import replica_pages, wait_for_replay
+from appeals.bench.search import search
 from appeals.bench.seed import decided, largest_orgs, seed, vacuum
 from appeals.bench.sweep import sweep
 from appeals.notices import bench as notice_bench
@@ -130,6 +131,8 @@ def run_scale(
     # Other measures on the seeded data go here, before the sweep and the imports below change it (the sweep opens
     # every appeal; the imports add 200,000 violations to the list organization): the case page with 1,000
     # timeline entries and search add pages (report.PAGES), the replica reads the same pages again.
+    measured("search", search, second[0], runs, stdout=stdout)
+    result.setdefault("pages", {}).update(result.get("search", {}).pop("pages", {}))
     measured("replica", replica_pages, biggest[0], second[0], runs, stdout=stdout)
     result.setdefault("pages", {}).update(result.get("replica", {}).pop("pages", {}))
     if not skip_load:
