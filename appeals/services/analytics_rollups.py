@@ -1,0 +1,45 @@
+"""Rebuilding and checking the analytics rollups (appeals.rollup_models) on PostgreSQL.
+
+Day to day the triggers of migration 0021 keep them, in the transaction of each appeal write; these are for data
+loaded with triggers off and for checking a database.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+TABLES = ("appeals_decidedrollup", "appeals_decidedday")
+
+
+@transaction.atomic
+def analytics_rollups_rebuild(*, organization_id: int | None = None) -> None:
+    """Recount one organization's rollups (all organizations when None) from its decided appeals."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT appeals_decided_rollup_rebuild(%s)", [organization_id])
+
+
+@transaction.atomic
+def analytics_rollups_differences(*, organization_id: int | None = None) -> list[tuple]:
+    """Rows (table, row) in which the rollups differ from a recount (nothing is changed: the recount is undone).
+
+    Rows whose counts are all zero are left out: a trigger's count taken back leaves them, a recount does not.
+    """
+    sid = transaction.savepoint_create()
+    with connection.cursor() as cursor:
+        current = _rows(cursor, organization_id)
+        cursor.execute("SELECT appeals_decided_rollup_rebuild(%s)", [organization_id])
+        recount = _rows(cursor, organization_id)
+    transaction.savepoint_rollback(sid)
+    return sorted(current ^ recount, key=repr)
+
+
+def _rows(cursor, organization_id: int | None) -> set[tuple]:
+    rows: set[tuple] = set()
+    for table in TABLES:
+        cursor.execute(
+            f"SELECT * FROM {table} WHERE (%s::bigint IS NULL OR organization_id = %s) "  # noqa: S608
+            "AND (n, reversed, partial) <> (0, 0, 0)",
+            [organization_id, organization_id],
+        )
+        rows |= {(table, *row[1:]) for row in cursor.fetchall()}
+    return rows
