@@ -279,7 +279,9 @@ class DecidedFacts:
         return self.sums.get(dimension, {})
 
 
-def _decided_facts(decided: QuerySet[Appeal], period: PeriodOf, rollup: tuple[str, list] | None = None) -> DecidedFacts:
+def _decided_facts(
+    decided: QuerySet[Appeal] | list[QuerySet[Appeal]], period: PeriodOf, rollup: tuple[str, list] | None = None
+) -> DecidedFacts:
     """Count the decided appeals (and the reversed and partially reversed) per FACT_COLUMNS dimension, in one query.
 
     PostgreSQL: GROUP BY GROUPING SETS (FACT_GROUPING_SETS), a few small hashes over one index-only scan, with
@@ -287,11 +289,15 @@ def _decided_facts(decided: QuerySet[Appeal], period: PeriodOf, rollup: tuple[st
     each group then counts once in each dimension, which sums to the same figures.
     """
     columns = list(FACT_COLUMNS.values())
-    base = decided.annotate(period=period.expression)
+    # Several querysets (the days around the rollups' months on PostgreSQL): each its own index range, UNION ALL.
+    parts = [qs.annotate(period=period.expression) for qs in (decided if isinstance(decided, list) else [decided])]
+    base = parts[0]
     outcomes = [Appeal.Status.REVERSED, Appeal.Status.PARTIALLY_REVERSED]
     rows: list[tuple]
     if connection.vendor == "postgresql":
-        inner_sql, params = base.values("status", *columns).query.sql_with_params()
+        compiled = [part.values("status", *columns).query.sql_with_params() for part in parts]
+        inner_sql = " UNION ALL ".join(f"({sql})" for sql, _ in compiled)
+        params = tuple(p for _, part_params in compiled for p in part_params)
         rollup_sql, rollup_params = rollup or ("", [])
         listed = ", ".join(columns)
         sets = ", ".join(f"({', '.join(group)})" for group in FACT_GROUPING_SETS)
@@ -372,7 +378,7 @@ def _decided_sources(
     filters: AnalyticsFilters,
     periods: list[date],
     granularity: str,
-) -> tuple[QuerySet[Appeal], PeriodOf, tuple[str, list] | None]:
+) -> tuple[QuerySet[Appeal] | list[QuerySet[Appeal]], PeriodOf, tuple[str, list] | None]:
     """What _decided_facts counts: every decided appeal of the range, or on PostgreSQL without filters the whole
     months from the rollups (appeals.selectors.analytics_rollups) and only the days around them from the appeals."""
     period = PeriodOf.of("decided_at", periods, organization.zoneinfo, granularity)
@@ -383,10 +389,8 @@ def _decided_sources(
     if not ranges:  # the whole range is in the rollups: an empty range keeps the query's shape
         start = local_range(organization, date_from, date_from)[0]
         ranges = [(start, start)]
-    edges = Q()
-    for start, end in ranges:
-        edges |= Q(decided_at__gte=start, decided_at__lt=end)
-    outside = decided_appeals(organization, *local_range(organization, date_from, date_to), filters).filter(edges)
+    # One queryset per day range, so each reads its own slice of the (organization, decided_at) index.
+    outside = [decided_appeals(organization, start, end, filters) for start, end in ranges]
     return outside, period, rollup_sql(organization.pk, span, periods)
 
 
