@@ -127,9 +127,9 @@ TARGETS = [
         "notices",
     ),
     Target(
-        "deadline recompute job, 100k open cases (inbox p95 during the job)",
+        "deadline recompute job, 100k open cases (--scales 100000 --recompute-only)",
         "< 60 s",
-        lambda r: r["recompute"]["job_seconds"] < 60,
+        lambda r: r["recompute"]["checked"] >= 100_000 and r["recompute"]["job_seconds"] < 60,
         "#22",
         at=100_000,
     ),

@@ -142,6 +142,7 @@ def run_scale(
     measured("sweep", sweep, stdout=stdout)
     measured("import", import_file, second[0], stdout=stdout)
     measured("xlsx_import", import_file, second[0], spreadsheet=True, stdout=stdout)
-    # Last: it reopens every case of the list organization (issue 22).
-    measured("recompute", recompute_bench, second[0], stdout=stdout)
+    # Last: it reopens every case of the analytics organization (10% of the scale: 100,000 open cases at 1M, the
+    # figure issue 22 set), which the imports did not grow (they went to the list organization).
+    measured("recompute", recompute_bench, biggest[0], stdout=stdout)
     return result
