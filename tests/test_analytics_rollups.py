@@ -182,3 +182,21 @@ def test_command_reports_and_repairs_a_drifted_rollup(org):
     call_command("analytics_rollups", "--check", "--org", org.slug, stdout=io.StringIO())
     with pytest.raises(CommandError, match="No organization"):
         call_command("analytics_rollups", "--org", "nope", stdout=io.StringIO())
+
+
+def test_one_statement_over_many_appeals_is_counted_once_each(org):
+    for n in range(6):
+        AppealFactory(
+            violation=ViolationFactory(account=AccountFactory(organization=org)),
+            status=STATUSES[n % 3],
+            submitted_at=START + timedelta(days=n),
+            decided_at=START + timedelta(days=n * 9),
+            readiness_score=n * 10,
+        )
+    decided = Appeal.objects.filter(organization=org)
+    decided.update(readiness_score=70, decided_at=START + timedelta(days=40))
+    assert analytics_rollups_differences(organization_id=org.pk) == []
+    decided.filter(status=S.UPHELD).update(status=S.REVERSED)
+    decided.filter(round=1).delete()
+    assert analytics_rollups_differences(organization_id=org.pk) == []
+    assert not DecidedRollup.objects.filter(organization_id=org.pk).exclude(n=0).exists()
