@@ -42,7 +42,10 @@ OPERATIONS = st.one_of(
         st.sampled_from(sorted(UNRELATED)).flatmap(lambda name: st.tuples(st.just(name), UNRELATED[name])),
     ),
     st.tuples(st.just("sweep"), st.integers(0, 96)),  # hours from now
-    st.tuples(st.just("comment"), st.text(min_size=1, max_size=40).filter(str.strip)),
+    st.tuples(
+        st.just("comment"),
+        st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip),
+    ),
     st.tuples(st.just("assign"), st.booleans()),
     st.tuples(st.just("edit_text"), st.text("abcdef ", min_size=1, max_size=30).filter(str.strip)),
     st.tuples(st.just("recompute"), st.none()),
