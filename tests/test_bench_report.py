@@ -80,3 +80,18 @@ def test_the_table_shows_a_measure_it_does_not_know_and_the_failed_ones():
     assert "| FAILED measures | import: CommandError: import_violations failed |" in table
     assert "| inbox median (50k-case org) | ≤ 15 ms | 1,000,000 | #23 | not measured |" in table
     assert "load average 1.00 before, 2.00 after" in table
+
+
+def test_the_recompute_target_is_judged_where_100k_cases_were_recounted():
+    """The full run recounts 100k cases at 1M (its 10% organization) and 10k at 100k; it was judged at 100k, so a
+    31.6 s recount of 100k cases read "NOT met"."""
+    results = [
+        _scale(100_000, {}, recompute={"checked": 10_000, "job_seconds": 3.0}),
+        _scale(1_000_000, {}, recompute={"checked": 100_000, "job_seconds": 31.6}),
+    ]
+
+    (target,) = [t for t in report.targets(results) if t["target"].startswith("deadline recompute")]
+
+    assert (target["met"], target["at"]) == (True, 1_000_000)
+    slow = [_scale(100_000, {}, recompute={"checked": 100_000, "job_seconds": 75.0})]
+    assert [t["met"] for t in report.targets(slow) if t["target"].startswith("deadline recompute")] == [False]

@@ -61,6 +61,9 @@ class Target:
     met: Callable[[dict], bool]  # over one scale's results
     source: str  # the issue that set it
     at: int = MILLION
+    # Judged on the first scale whose results hold what the target names, instead of at `at` (the full run's
+    # recompute recounts 100k cases at 1M: its 10% organization; --recompute-only does at 100k).
+    where: Callable[[dict], bool] | None = None
 
 
 def _page(r: dict, name: str) -> dict:
@@ -127,11 +130,11 @@ TARGETS = [
         "notices",
     ),
     Target(
-        "deadline recompute job, 100k open cases (--scales 100000 --recompute-only)",
+        "deadline recompute job, 100k open cases",
         "< 60 s",
-        lambda r: r["recompute"]["checked"] >= 100_000 and r["recompute"]["job_seconds"] < 60,
+        lambda r: r["recompute"]["job_seconds"] < 60,
         "#22",
-        at=100_000,
+        where=lambda r: r.get("recompute", {}).get("checked", 0) >= 100_000,
     ),
 ]
 
@@ -139,13 +142,22 @@ TARGETS = [
 def targets(results: list[dict]) -> list[dict]:
     rows = []
     for target in TARGETS:
-        at = next((r for r in results if r["violations"] == target.at), None)
+        if target.where:
+            at = next((r for r in results if target.where(r)), None)
+        else:
+            at = next((r for r in results if r["violations"] == target.at), None)
         try:
             verdict = None if at is None else bool(target.met(at))
         except (KeyError, TypeError):
             verdict = None
         rows.append(
-            {"target": target.name, "goal": target.goal, "at": target.at, "source": target.source, "met": verdict}
+            {
+                "target": target.name,
+                "goal": target.goal,
+                "at": at["violations"] if at and target.where else target.at,
+                "source": target.source,
+                "met": verdict,
+            }
         )
     return rows
 
