@@ -14,6 +14,7 @@ from django.utils.timezone import now
 
 from core.dates import weekday
 from core.emails import email_send
+from core.markets import RULE_FIELDS
 from core.models import (
     ApiToken,
     ClosedDate,
@@ -281,13 +282,7 @@ CALENDAR_FIELDS = ("timezone", "holiday_country", "holiday_subdivision", "workin
 
 # The settings that count stored deadlines (appeals.services.recompute recounts open cases when one changes).
 DEADLINE_FIELDS = (
-    "appeal_window_days",
-    "appeal_window_days_by_kind",
-    "follow_up_window_days",
-    "max_rounds",
-    "review_business_days",
-    "ticket_first_response_hours",
-    "ticket_resolution_hours",
+    *(name for name in RULE_FIELDS if name != "appeal_char_limit"),  # the text limit counts no deadline
     "escalation_answer_business_days",
     *CALENDAR_FIELDS,
     "opens_at",
