@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from datetime import datetime, timedelta
@@ -606,3 +607,67 @@ def test_run_reminders_inline_sends_due_deliveries_too(org, shop, owner, receive
     call_command("run_reminders", "--inline", stdout=out)
     assert "inline_delivery_sent=1" in out.getvalue()
     assert sum(receiver.accepted.values()) == 1
+
+
+# --- Imported cases ----------------------------------------------------------------------------------------------
+
+
+def _import_csv(org, by, references: list[str]):
+    from appeals.imports import account_lookup, parse_violations_csv
+    from appeals.services.violations import violations_import
+
+    header = "account,reference,kind,policy,action,enforced_at"
+    lines = [
+        f"{org.accounts.get().external_id},{r},listing_removal,Counterfeit,Listing removed,2026-11-20"
+        for r in references
+    ]
+    parsed = parse_violations_csv(
+        io.BytesIO("\n".join([header, *lines]).encode()),
+        accounts=account_lookup(org.accounts.all()),
+        timezone=org.timezone,
+    )
+    assert parsed.ok, parsed.errors
+    return violations_import(organization=org, rows=parsed.rows, by=by)
+
+
+def test_imported_cases_are_one_webhook_event_each_and_one_chat_summary(org, shop, owner, receiver):
+    hook = _webhook(org, owner, receiver, events=[EventType.VIOLATION_CREATED])
+    slack = destination_create(
+        organization=org, by=owner, kind="slack", name="chat", url=receiver.url, events=[EventType.VIOLATION_CREATED]
+    )
+    references = [f"VR-IMP-{i}" for i in range(7)]
+    assert _import_csv(org, owner, references).created == 7
+    assert Delivery.objects.filter(destination=hook).count() == 7
+    assert Delivery.objects.filter(destination=slack).count() == 1
+    assert sorted(_deliver_all()) == ["sent"] * 8
+    bodies = receiver.bodies()
+    cases = sorted(b["data"]["case"]["reference"] for b in bodies if "id" in b)
+    assert cases == sorted(references)
+    assert {b["data"]["source"] for b in bodies if "id" in b} == {"import"}
+    assert len({b["id"] for b in bodies if "id" in b}) == 7
+    [summary] = [b for b in bodies if "blocks" in b]
+    text = json.dumps(summary)
+    assert "7 violations imported" in text and "VR-IMP-0" in text and "VR-IMP-5" not in text
+
+    # The same file again creates nothing, so it sends nothing.
+    assert _import_csv(org, owner, references).created == 0
+    assert Delivery.objects.count() == 8
+
+
+def test_an_import_without_destinations_writes_no_delivery(org, shop, owner, receiver):
+    _webhook(org, owner, receiver, events=[EventType.APPEAL_SUBMITTED])
+    assert _import_csv(org, owner, ["VR-IMP-X"]).created == 1
+    assert not Delivery.objects.exists()
+
+
+def test_imported_case_bodies_match_the_openapi_webhook_schema(org, shop, owner, receiver):
+    from appeals.api import api
+
+    schema = api.get_openapi_schema()
+    _webhook(org, owner, receiver, events=[EventType.VIOLATION_CREATED])
+    _import_csv(org, owner, ["VR-IMP-S"])
+    _deliver_all()
+    [body] = receiver.bodies()
+    document = {"$ref": "#/components/schemas/CaseEvent", "components": schema["components"]}
+    assert [e.message for e in jsonschema_rs.validator_for(document).iter_errors(body)] == []
+    assert body["data"]["by"] == owner.display_name

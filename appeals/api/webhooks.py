@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 
 from appeals.models import EventType
 
@@ -49,6 +49,7 @@ class CaseEventData(Schema):
     case: EventCase
     appeal: EventAppeal | None = None
     by: str | None = None
+    source: str | None = Field(None, description='"import" when the case came from a spreadsheet import.')
 
 
 class EventTicket(Schema):

@@ -548,6 +548,7 @@ class _ImportState:
     appeal_by_day: dict[tuple[date, str, str], tuple[datetime, int]] = field(default_factory=dict)
     appeal_by_cache: dict[tuple[datetime, str, int], tuple[datetime, int]] = field(default_factory=dict)
     moments: dict[str, datetime] = field(default_factory=dict)
+    created_ids: list[int] = field(default_factory=list)  # for the violation.created events after the batches
 
     def moment(self, text: str) -> datetime:
         """The row's ISO enforced_at as a datetime; files repeat the same few dates, so each is parsed once."""
@@ -676,6 +677,7 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
             }
             pks = [lookup[(r["account_id"], r["reference"])] for r, _ in to_create]
         created_ids = pks
+        state.created_ids.extend(pks)
         known.update(((r["account_id"], r["reference"]), pk) for (r, _), pk in zip(to_create, pks, strict=True))
     if to_update:
         update_by_pk(
@@ -772,6 +774,11 @@ def violations_import(
             if any(r["account_id"] not in account_ids for r in batch):
                 raise ServiceError("A row names an account of another organization; nothing was imported.")
             _import_batch(state=state, batch=batch, dry_run=dry_run, result=result, keep_actions=keep_actions)
+        if not dry_run:
+            # Lazily, as timeline_record does: the destinations package imports the reminder services.
+            from appeals.services.destinations.events import events_for_imported_cases
+
+            events_for_imported_cases(organization, state.created_ids, by=by)
     return result
 
 

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from appeals.models import (
     Account,
@@ -35,6 +37,8 @@ TIMELINE_EVENTS = {
     TimelineVerb.FOLLOW_UP_STARTED: EventType.FOLLOW_UP_STARTED,
 }
 DELIVERY_TASK = "appeals.tasks.deliveries_send_batch"
+IMPORT_EVENT_CHUNK = 2000
+IMPORT_SUMMARY_REFERENCES = 5  # the first cases a chat summary of an import names
 
 
 def event_type_for_reminder(kind: str) -> str:
@@ -87,22 +91,25 @@ def envelope(*, source: str, type: str, organization: Organization, data: dict[s
     }
 
 
-def _subscribed(organization_id: int, types: Iterable[str]) -> list[tuple[int, set[str]]]:
+def _subscribed(
+    organization_id: int, types: Iterable[str], kinds: Iterable[str] | None = None
+) -> list[tuple[int, set[str]]]:
     wanted = set(types)
-    return [
-        (pk, set(events) & wanted)
-        for pk, events in Destination.objects.filter(organization_id=organization_id, is_active=True).values_list(
-            "id", "events"
-        )
-        if set(events) & wanted
-    ]
+    destinations = Destination.objects.filter(organization_id=organization_id, is_active=True)
+    if kinds is not None:
+        destinations = destinations.filter(kind__in=list(kinds))
+    rows = destinations.values_list("id", "events")
+    return [(pk, set(events) & wanted) for pk, events in rows if set(events) & wanted]
 
 
-def deliveries_create(organization_id: int, events: list[dict], *, publish: bool = True) -> list[int]:
-    """One Delivery per subscribed destination and event (a second call for the same event adds nothing)."""
+def deliveries_create(
+    organization_id: int, events: list[dict], *, publish: bool = True, kinds: Iterable[str] | None = None
+) -> list[int]:
+    """One Delivery per subscribed destination (of `kinds`, default all) and event; a second call for the same
+    event adds nothing. Published after commit, REMINDER_BATCH_SIZE deliveries per task."""
     if not events:
         return []
-    destinations = _subscribed(organization_id, {e["type"] for e in events})
+    destinations = _subscribed(organization_id, {e["type"] for e in events}, kinds)
     rows = [
         Delivery(
             organization_id=organization_id,
@@ -126,7 +133,8 @@ def deliveries_create(organization_id: int, events: list[dict], *, publish: bool
         ).values_list("id", flat=True)
     )
     if publish and ids:
-        transaction.on_commit(lambda: deliveries_publish(ids))
+        size = max(1, settings.REMINDER_BATCH_SIZE)
+        transaction.on_commit(lambda: [deliveries_publish(ids[i : i + size]) for i in range(0, len(ids), size)])
     return ids
 
 
@@ -156,6 +164,58 @@ def event_from_timeline(entry: TimelineEvent) -> None:
         created=entry.created_at,
     )
     deliveries_create(entry.organization_id, [event])
+
+
+def events_for_imported_cases(organization: Organization, violation_ids: list[int], *, by=None) -> int:
+    """violation.created for the cases an import made (a COPY writes no timeline entry one by one).
+
+    Webhooks get one event per case, like a case created by hand, with `source: "import"`. Slack and Teams get
+    one summary per import: a channel should not receive a message per spreadsheet row. Returns deliveries made.
+    """
+    if not violation_ids:
+        return 0
+    wanted = _subscribed(organization.pk, [EventType.VIOLATION_CREATED])
+    if not wanted:
+        return 0
+    made = 0
+    now = timezone.now()
+    actor = by.display_name if getattr(by, "is_authenticated", False) else None
+    if _subscribed(organization.pk, [EventType.VIOLATION_CREATED], [Destination.Kind.WEBHOOK]):
+        for start in range(0, len(violation_ids), IMPORT_EVENT_CHUNK):
+            chunk = violation_ids[start : start + IMPORT_EVENT_CHUNK]
+            cases = Violation.objects.select_related("account", "assignee").in_bulk(chunk)
+            by_actor = {"by": actor} if actor else {}
+            events = [
+                envelope(
+                    source=f"violation-created:{pk}",
+                    type=EventType.VIOLATION_CREATED,
+                    organization=organization,
+                    data={"case": case_data(cases[pk]), **by_actor, "source": "import"},
+                    created=now,
+                )
+                for pk in chunk
+                if pk in cases
+            ]
+            made += len(deliveries_create(organization.pk, events, kinds=[Destination.Kind.WEBHOOK]))
+    chat = [Destination.Kind.SLACK, Destination.Kind.TEAMS]
+    if _subscribed(organization.pk, [EventType.VIOLATION_CREATED], chat):
+        references = list(
+            Violation.objects.filter(pk__in=violation_ids[:IMPORT_SUMMARY_REFERENCES])
+            .order_by("pk")
+            .values_list("reference", flat=True)
+        )
+        summary = envelope(
+            source=f"violations-imported:{violation_ids[0]}:{len(violation_ids)}",
+            type=EventType.VIOLATION_CREATED,
+            organization=organization,
+            data={
+                "import": {"cases": len(violation_ids), "references": references, "url": _url("appeals:violations")},
+                **({"by": actor} if actor else {}),
+            },
+            created=now,
+        )
+        made += len(deliveries_create(organization.pk, [summary], kinds=chat))
+    return made
 
 
 def events_for_reminders(dues: list, now: datetime) -> int:

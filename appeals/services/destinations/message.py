@@ -46,6 +46,10 @@ def message_for(event: dict) -> Message:
         or (data.get("account") or {}).get("name", "")
     )
     title = f"{label}: {subject}" if subject else label
+    imported = data.get("import")
+    if imported:
+        count = imported["cases"]
+        title = f"{count:,} {'violation' if count == 1 else 'violations'} imported"
     facts: list[tuple[str, str]] = [("Organization", event["organization"]["name"])]
     if case:
         facts += [("Account", case["account"]["name"]), ("Policy", case.get("policy") or "–")]
@@ -55,6 +59,8 @@ def message_for(event: dict) -> Message:
         facts.append(("Appeal round", str(appeal.get("round", ""))))
     if type_ == EventType.DECISION_RECORDED:
         facts.append(("Outcome", OUTCOMES.get(appeal.get("status", ""), appeal.get("status", ""))))
+    if imported:
+        facts.append(("First cases", ", ".join(imported["references"]) or "–"))
     if data.get("escalation"):
         facts.append(("Escalated to", data["escalation"]["to_team"]))
     if "deadline" in data:
@@ -70,8 +76,16 @@ def message_for(event: dict) -> Message:
         EventType.FOLLOW_UP_STARTED: "A follow-up appeal was started.",
         EventType.WEEKLY_SUMMARY: "This week's appeals at a glance.",
     }.get(type_, f"{label}.")
+    if imported:
+        text = "New violations were recorded from a spreadsheet import."
     if data.get("by"):
         text = f"{text[:-1]} by {data['by']}."
-    link = case.get("url") or (data.get("ticket") or {}).get("url") or data.get("url") or settings.SITE_URL + "/"
-    link_label = "Open case" if case else "Open Appeal Desk"
+    link = (
+        case.get("url")
+        or (data.get("ticket") or {}).get("url")
+        or (imported or {}).get("url")
+        or data.get("url")
+        or settings.SITE_URL + "/"
+    )
+    link_label = "Open case" if case else ("Open the list" if imported else "Open Appeal Desk")
     return Message(title=title, text=text, facts=facts, link=link, link_label=link_label)
