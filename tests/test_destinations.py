@@ -176,6 +176,49 @@ def test_which_answers_are_retried(org, shop, owner, receiver, answer, retried):
     assert len(receiver.requests) == 1  # a redirect is not followed
 
 
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (None, None),
+        ("", None),
+        ("120", 120),
+        (" 0 ", 0),
+        ("Wed, 25 Nov 2026 15:02:00 GMT", 120),
+        ("Wed, 25 Nov 2026 14:00:00 GMT", 0),  # a date already past: at once
+        ("soon", None),
+        ("-5", None),
+        ("Wed, 25 Nov 2026 15:02:00", 120),  # no zone named: RFC 5322 -0000, read as UTC
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(value, seconds):
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("UTC"))
+    assert http.retry_after_seconds(value, now) == seconds
+
+
+@pytest.mark.parametrize(
+    ("answer", "wait"),
+    [
+        ("429 retry-after 240", 240),  # longer than the first backoff (60 s): honoured
+        ("429 retry-after 10", 60),  # shorter: the backoff stands
+        ("503 retry-after 5000", 600),  # longer than REMINDER_RETRY_MAX_SECONDS: capped
+        ("429", 60),
+    ],
+)
+def test_an_endpoints_retry_after_sets_the_next_attempt(org, shop, owner, receiver, settings, answer, wait):
+    settings.REMINDER_RETRY_BASE_SECONDS, settings.REMINDER_RETRY_MAX_SECONDS = 60, 600
+    _webhook(org, owner, receiver)
+    receiver.plan = [answer]
+    _new_case(org, shop, owner)
+    d = Delivery.objects.get()
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("UTC"))
+    with pytest.raises(reminders.ReminderRetry) as retry:
+        delivery_deliver(delivery_id=d.pk, now=now)
+    d.refresh_from_db()
+    assert retry.value.retry_in == wait
+    assert d.send_after == now + timedelta(seconds=wait)
+    assert delivery_deliver(delivery_id=d.pk, now=d.send_after) == "sent"
+
+
 def test_a_receiver_hanging_past_the_timeout_is_retried(org, shop, owner, receiver, settings):
     settings.DESTINATION_TIMEOUT_SECONDS = 1
     _webhook(org, owner, receiver)

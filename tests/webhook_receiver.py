@@ -81,10 +81,13 @@ class Receiver:
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return
+        answer, _, retry_after = answer.partition(" retry-after ")  # e.g. "429 retry-after 120"
         status = 200 if answer == "big" else int(answer)
         payload = b"x" * (1024 * 1024) if answer == "big" else b'{"ok": true}'
         try:
             handler.send_response(status)
+            if retry_after:
+                handler.send_header("Retry-After", retry_after)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(payload)))
             handler.end_headers()

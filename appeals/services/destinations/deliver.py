@@ -159,7 +159,7 @@ def delivery_deliver(
     _log(d, status=answer.status, ms=answer.elapsed_ms, body=answer.body)
     error = f"HTTP {answer.status}"
     if answer.status in RETRIED_STATUSES or answer.status >= 500:
-        return _try_again(d, now, key, error=error, status=answer.status)
+        return _try_again(d, now, key, error=error, status=answer.status, asked_wait=answer.retry_after)
     return _give_up(d, now, key, error=f"{error} (not retried)", status=answer.status)
 
 
@@ -196,12 +196,19 @@ def _give_up(d: Delivery, now: datetime, key: str, *, error: str, status: int | 
     return "failed"
 
 
-def _try_again(d: Delivery, now: datetime, key: str, *, error: str, status: int | None) -> str:
+def _try_again(
+    d: Delivery, now: datetime, key: str, *, error: str, status: int | None, asked_wait: int | None = None
+) -> str:
+    """Back off; an endpoint's Retry-After (429, 503) is honoured when longer, up to REMINDER_RETRY_MAX_SECONDS
+    (the task's countdown must stay far below the broker's visibility timeout)."""
     attempts = d.attempts + 1
     if attempts >= settings.REMINDER_MAX_ATTEMPTS:
         return _give_up(d, now, key, error=f"{error} (after {attempts} attempts)", status=status)
     _count_failure(d.destination)
     delay = retry_delay(attempts)
+    if asked_wait is not None:
+        delay = max(delay, min(asked_wait, settings.REMINDER_RETRY_MAX_SECONDS))
+        error = f"{error}, asked to wait {asked_wait} s"
     _held(d.pk, now, key).update(
         attempts=attempts,
         last_status_code=status,

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import math
 import socket
 import ssl
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,6 +40,24 @@ class Answer:
     status: int
     body: bytes
     elapsed_ms: int
+    retry_after: int | None = None  # seconds the endpoint asked us to wait (Retry-After), when it said
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> int | None:
+    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3); None when absent or
+    unreadable, 0 for a date already past."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is always GMT, even where the sender left the zone out
+        when = when.replace(tzinfo=UTC)
+    return max(0, math.ceil((when - now).total_seconds()))
 
 
 def _loopback_allowed() -> bool:
@@ -133,7 +154,12 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
         response = connection.getresponse()
         data = response.read(MAX_RESPONSE_BYTES)
-        return Answer(status=response.status, body=data, elapsed_ms=int((time.monotonic() - started) * 1000))
+        return Answer(
+            status=response.status,
+            body=data,
+            elapsed_ms=int((time.monotonic() - started) * 1000),
+            retry_after=retry_after_seconds(response.getheader("Retry-After"), datetime.now(UTC)),
+        )
     except (OSError, http.client.HTTPException) as exc:  # timeout, refused, reset, TLS, malformed answer
         raise TransportError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
     finally:
