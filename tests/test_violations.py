@@ -267,6 +267,28 @@ def test_inbox_groups_ordered_by_urgency(org, shop, member_client, django_assert
     assert decided and late and soon and sooner
 
 
+def test_inbox_counts_each_group_apart(org, shop, member):
+    """Each group's count is its own (distinct sizes, so two counts swapped would show), with and without "mine"."""
+    from appeals.models import NoticeIntake
+    from appeals.selectors import violations as selectors
+
+    now = timezone.now()
+    for n in range(3):
+        ViolationFactory(account=shop, appeal_by=now + timedelta(days=2), assignee=member if n == 0 else None)
+    for n in range(4):
+        ViolationFactory(account=shop, appeal_by=now + timedelta(days=20), assignee=member if n < 2 else None)
+    for n, due_at in enumerate([now - timedelta(days=1), now - timedelta(hours=2), now + timedelta(days=1)]):
+        case = ViolationFactory(account=shop, status=CaseStatus.UNDER_REVIEW, assignee=member if n == 1 else None)
+        AppealFactory(violation=case, status="under_review", submitted_at=now - timedelta(days=5), due_at=due_at)
+    NoticeIntake.objects.create(organization=org, source=NoticeIntake.Source.values[0], text="n")
+    box = selectors.inbox_for_member(org, user=member, now=now)
+    assert {g.key: g.count for g in box.groups} == {"closing": 3, "overdue": 2, "due": 1, "not_appealed": 4}
+    assert box.notices_to_review == 1
+    mine = selectors.inbox_for_member(org, user=member, mine=True, now=now)
+    assert {g.key: g.count for g in mine.groups} == {"closing": 1, "overdue": 1, "due": 0, "not_appealed": 2}
+    assert [len(g.rows) for g in mine.groups] == [1, 1, 0, 2]
+
+
 def test_inbox_query_count_does_not_grow(org, shop, member_client, django_assert_num_queries):
     now = timezone.now()
     for i in range(30):
