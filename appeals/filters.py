@@ -116,6 +116,9 @@ class ViolationFilter(django_filters.FilterSet):
         if sort == "-next_deadline":
             # Read backwards, the same index gives NULLS FIRST: the final cases lead the reversed order.
             return queryset.order_by(Violation.next_deadline().desc(nulls_first=True), tie)
+        if sort in {"status", "-status"}:
+            # Within a status, the appeal window closing first: the order of violation_org_status_by.
+            return queryset.order_by(sort, sort.replace("status", "appeal_by"), tie)
         return queryset.order_by(sort, tie)
 
     @property

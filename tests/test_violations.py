@@ -453,6 +453,21 @@ def test_sorting(org, shop, member_client):
     assert refs("bogus") == ["B", "C", "A"]
 
 
+def test_status_sort_puts_the_appeal_window_closing_first_within_a_status(org, shop, member_client):
+    # The status sort reads violation_org_status_by (status, appeal_by, id) in order: within a status, the
+    # window closing first, whatever the order the cases were recorded in.
+    now = timezone.now()
+    ViolationFactory(account=shop, reference="LATE", appeal_by=now + timedelta(days=20))
+    ViolationFactory(account=shop, reference="SOON", appeal_by=now + timedelta(days=2))
+    ViolationFactory(account=shop, reference="MID", appeal_by=now + timedelta(days=9))
+
+    def refs(sort):
+        return [v.reference for v in member_client.get("/violations/", {"sort": sort}).context["page"].rows]
+
+    assert refs("status") == ["SOON", "MID", "LATE"]
+    assert refs("-status") == ["LATE", "MID", "SOON"]
+
+
 def test_htmx_gets_partial_plain_gets_page(org, shop, member_client):
     ViolationFactory(account=shop, reference="HX1")
     full = member_client.get("/violations/?q=HX")
