@@ -28,7 +28,8 @@ def querystring(query: QueryDict, **changes: Any) -> str:
     return _querystring(None, query, **changes)
 
 
-# Widgets whose Django templates templates/jinja2/widget.html writes itself: <input>, <textarea>, <select>.
+# Widgets whose Django templates templates/jinja2/widget.html writes itself: <input>, <textarea>, <select>, and
+# radio and checkbox lists.
 _PLAIN_WIDGETS = frozenset(
     f"django/forms/widgets/{name}.html"
     for name in (
@@ -47,6 +48,8 @@ _PLAIN_WIDGETS = frozenset(
         "input",
         "textarea",
         "select",
+        "radio",
+        "checkbox_select",
     )
 )
 

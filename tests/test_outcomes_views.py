@@ -230,3 +230,24 @@ def test_htmx_save_from_the_case_page_refreshes_it(member_client, shop):
     )
     assert response.status_code == 204
     assert response["HX-Refresh"] == "true" and "HX-Redirect" not in response
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"outcome": "partially_reversed", "impacts_cleared": ["points_removed", "nope"], "message": "<b>"}]
+)
+def test_widget_partial_writes_radio_and_checkbox_lists_as_django_does(data):
+    from appeals.forms.outcomes import OutcomeForm
+    from core.market_forms import MarketClockForm
+    from core.templatetags.jinja_partials import render_partial
+
+    forms = [
+        OutcomeForm(data, initial={"version": 1}, auto_id="id_o7_%s"),
+        MarketClockForm(data and {"support_days": [2]}),
+    ]
+    fields = [f for form in forms for f in form if f.widget_type in {"radioselect", "checkboxselectmultiple"}]
+    assert len(fields) == 3
+    for field in fields:
+        written = str(render_partial("widget.html", {"field": field}))
+        # The same entities: Jinja2 (MarkupSafe) writes a quote as &#34;, Django as &quot;.
+        assert written.replace("&#34;", "&quot;").replace("&#39;", "&#x27;") == str(field.as_widget()), field.name
+        assert data is None or " checked" in written
