@@ -7,7 +7,7 @@ rewrites a statement with thousands of placeholders in Python, which cost more t
 from __future__ import annotations
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Field, ForeignObject, Lookup
+from django.db.models import Field, ForeignObject, IntegerField, Lookup
 
 
 class AnyOf(Lookup):
@@ -20,7 +20,13 @@ class AnyOf(Lookup):
     def as_sql(self, compiler, connection) -> tuple[str, tuple]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
-        values = [field.get_db_prep_value(v, connection, prepared=False) for v in dict.fromkeys(self.rhs)]
+        values = list(dict.fromkeys(self.rhs))
+        # Ids as ints are already what an integer column takes: converting each one cost more than the query
+        # for a sweep's thousands of ids.
+        if not (
+            isinstance(getattr(field, "target_field", field), IntegerField) and all(type(v) is int for v in values)
+        ):
+            values = [field.get_db_prep_value(v, connection, prepared=False) for v in values]
         if not values:
             raise EmptyResultSet
         if connection.vendor == "postgresql":

@@ -23,8 +23,22 @@ from core.calendar import BusinessCalendar, _aware
 from core.models import Membership, Role, User
 
 
-def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
-    """User ids per thing, in a fixed number of queries; only current members of the organization."""
+class ReminderRecipient(NamedTuple):
+    """What scheduling needs of a person (a User has the same attributes)."""
+
+    id: int
+    timezone: str
+    email_mode: str
+    digest_hour: int
+
+
+# The User fields a ReminderRecipient copies (after the id).
+_SCHEDULING = ("user__timezone", "user__email_mode", "user__digest_hour")
+
+
+def _recipients(dues: list[_Due]) -> tuple[dict[tuple[str, int], set[int]], dict[int, ReminderRecipient]]:
+    """User ids per thing, in a fixed number of queries; only current members of the organization. Also what
+    scheduling needs of each member who takes reminder emails, read in the same query as the memberships."""
     case_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "case"}
     ticket_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "ticket"}
     account_ids = {d.recipients_of[1] for d in dues if d.recipients_of[0] == "account"}
@@ -52,12 +66,15 @@ def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
     org_ids = {d.organization_id for d in dues}
     members: dict[int, set[int]] = defaultdict(set)
     leads: dict[int, set[int]] = defaultdict(set)
-    for org_id, user_id, role in Membership.objects.filter(
+    users: dict[int, ReminderRecipient] = {}
+    for org_id, user_id, role, emails, *scheduling in Membership.objects.filter(
         organization_id__any=org_ids, user__is_active=True
-    ).values_list("organization_id", "user_id", "role"):
+    ).values_list("organization_id", "user_id", "role", "user__reminder_emails", *_SCHEDULING):
         members[org_id].add(user_id)
         if role in (Role.OWNER, Role.MANAGER):
             leads[org_id].add(user_id)
+        if emails:
+            users[user_id] = ReminderRecipient(user_id, *scheduling)
 
     result: dict[tuple[str, int], set[int]] = {}
     for d in dues:
@@ -79,16 +96,7 @@ def _recipients(dues: list[_Due]) -> dict[tuple[str, int], set[int]]:
         people = {p for p in people if p in members[d.organization_id]}
         # Nobody follows it: the organization's owners and managers hear about it, never nobody.
         result[key] = people or set(leads[d.organization_id])
-    return result
-
-
-class ReminderRecipient(NamedTuple):
-    """What scheduling needs of a person (a User has the same attributes)."""
-
-    id: int
-    timezone: str
-    email_mode: str
-    digest_hour: int
+    return result, users
 
 
 def _next_digest(user: User | ReminderRecipient, now: datetime) -> datetime:
@@ -110,9 +118,37 @@ def send_after_for(
     a deadline that is still ahead: then it goes now.
     """
     later = _next_digest(user, now) if user.email_mode == User.EmailMode.DIGEST else calendar.next_opening(now)
+    return _not_past(later, deadline=deadline, now=now)
+
+
+def _not_past(later: datetime, *, deadline: datetime, now: datetime) -> datetime:
     if later <= now or now < deadline <= later:
         return now
     return later
+
+
+class _SendTimes:
+    """send_after_for for many rows of one sweep: the working-hours or digest moment depends only on the
+    calendar (organization, recipient's timezone) or on the digest slot (timezone, hour), so it is computed
+    once per calendar and per slot, not once per row; the deadline check stays per row."""
+
+    def __init__(self, now: datetime, cals: _Calendars) -> None:
+        self.now = now
+        self.cals = cals
+        self._later: dict[tuple, datetime] = {}
+
+    def send_after(
+        self, *, organization_id: int, user: ReminderRecipient, digest: bool, deadline: datetime
+    ) -> datetime:
+        key = ("digest", user.timezone, user.digest_hour) if digest else ("open", organization_id, user.timezone)
+        later = self._later.get(key)
+        if later is None:
+            if digest:
+                later = _next_digest(user, self.now)
+            else:
+                later = self.cals.get(organization_id, user.timezone).next_opening(self.now)
+            self._later[key] = later
+        return _not_past(later, deadline=deadline, now=self.now)
 
 
 _COLUMNS = (
@@ -152,15 +188,9 @@ def _already_recorded(dues: list[_Due]) -> set[tuple[str, str, int, datetime]]:
 
 def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
     """New reminder rows (as tuples of _COLUMNS) for every recipient of every due deadline."""
-    recipients = _recipients(dues)
-    user_ids = set().union(*recipients.values()) if recipients else set()
-    users_by_id = {
-        row[0]: ReminderRecipient(*row)
-        for row in User.objects.filter(id__any=user_ids, reminder_emails=True, is_active=True).values_list(
-            "id", "timezone", "email_mode", "digest_hour"
-        )
-    }
+    recipients, users_by_id = _recipients(dues)
     done = _already_recorded(dues)
+    times = _SendTimes(now, cals)
     choices = _preferences(users_by_id.keys())
     muted = _mutes(users_by_id.keys(), {d.violation_id for d in dues if d.violation_id})
     rows: list[tuple] = []
@@ -174,9 +204,8 @@ def _rows(dues: list[_Due], now: datetime, cals: _Calendars) -> list[tuple]:
             by_email, digest = choices.get((user_id, d.kind), (True, user.email_mode == User.EmailMode.DIGEST))
             if not by_email:
                 continue
-            user = user._replace(email_mode=User.EmailMode.DIGEST if digest else User.EmailMode.IMMEDIATE)
-            send_after = send_after_for(
-                user=user, calendar=cals.get(d.organization_id, user.timezone), deadline=d.deadline, now=now
+            send_after = times.send_after(
+                organization_id=d.organization_id, user=user, digest=digest, deadline=d.deadline
             )
             rows.append(
                 (
