@@ -125,3 +125,10 @@ class ViolationFilter(django_filters.FilterSet):
     def current_sort(self) -> str:
         sort = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
         return sort if sort in SORTS else "-enforced_at"
+
+    @property
+    def free_text(self) -> bool:
+        """Filtered by free text (the search or "Policy contains"): its result count is exact only up to
+        selectors.SEARCH_EXACT_COUNT_LIMIT, as finding those matches reads each case's text."""
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return bool((data.get("q") or "").strip() or (data.get("policy") or "").strip())

@@ -244,3 +244,20 @@ def test_above_the_limit_the_count_is_the_planners_estimate(org, shop, monkeypat
         assert count.exact and count.value == 8
     monkeypatch.setattr(selectors, "EXACT_COUNT_LIMIT", 10)
     assert selectors.result_count(Violation.objects.filter(organization=org)) == selectors.ResultCount(8, True)
+
+
+def test_a_free_text_filter_counts_exactly_only_up_to_the_search_limit(org, shop, member_client, monkeypatch):
+    # A word in many cases: counting every match reads the text of every case of the organization, so the search
+    # (and "Policy contains") count exactly only up to SEARCH_EXACT_COUNT_LIMIT; other filters keep their limit.
+    for n in range(30):
+        ViolationFactory(account=shop, reference=f"N{n:02}", policy="Counterfeit goods", notice=f"needle {n}")
+    monkeypatch.setattr(selectors, "SEARCH_EXACT_COUNT_LIMIT", 10)
+    for query in ("q=needle", "policy=counterfeit", "q=+&policy=counterfeit"):
+        body = member_client.get(f"/violations/?{query}").content.decode()
+        if connection.vendor == "postgresql":
+            assert "of more than 10 matching" in body or "of about " in body, query
+            assert "of 30 matching" not in body, query
+        else:
+            assert "of 30 matching" in body, query
+    body = member_client.get("/violations/?kind=listing_removal&q=+").content.decode()
+    assert "Showing 1–25 of 30 matching violations." in body

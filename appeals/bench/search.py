@@ -2,7 +2,8 @@
 each beside hand-written SQL (the lower bound), and what the indexes cost the CSV import.
 
 1. "search": a rare word (a fragment of one case's notice: the trigram indexes' case), then "search, common word"
-   (a word in about one policy in six: the list order with the page's rows, as before the indexes).
+   (a word in about one policy in six: the list order with the page's rows; its count stops at
+   SEARCH_EXACT_COUNT_LIMIT and then says "about N" from the planner's estimate).
 2. The import without the indexes: drop them, import IMPORT_ROWS new rows (references NOIDX…), delete those rows,
    build the indexes again (timed). run.py's "import" is the same import with the indexes.
 """
@@ -18,6 +19,7 @@ from django.urls import reverse
 from appeals.bench.imports import import_file
 from appeals.bench.pages import _run, client_for, measure
 from appeals.models import Violation
+from appeals.selectors.violations import SEARCH_EXACT_COUNT_LIMIT
 
 SEARCH_INDEXES = ("violation_notice_trgm", "violation_policy_trgm", "violation_org_reference_upper")
 NO_INDEX_PREFIX = "NOIDX"
@@ -39,7 +41,8 @@ def search(org_id: int, runs: int, *, stdout) -> dict:
 
 
 def sql_search(org: int, text: str):
-    """The page's rows and its count (up to 10,001) by hand, with the same predicates the indexes serve."""
+    """The page's rows and its count by hand, with the same predicates the indexes serve: the count stops at
+    SEARCH_EXACT_COUNT_LIMIT + 1 and, past it, asks the planner's estimate (selectors.result_count)."""
     where = (
         "v.organization_id = %(org)s AND (UPPER(v.reference) LIKE UPPER(%(prefix)s) OR UPPER(v.policy) LIKE "
         "UPPER(%(inner)s) OR UPPER(v.notice) LIKE UPPER(%(inner)s) OR v.id = ANY(ARRAY(SELECT i.violation_id FROM "
@@ -49,13 +52,20 @@ def sql_search(org: int, text: str):
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     params = {"org": org, "text": text, "end": text + "\U0010ffff", "prefix": escaped + "%", "inner": f"%{escaped}%"}
 
+    limit = SEARCH_EXACT_COUNT_LIMIT + 1
+
     def run():
         _run(
             f"SELECT v.*, a.name FROM appeals_violation v JOIN appeals_account a ON a.id = v.account_id WHERE {where} "
             "ORDER BY v.enforced_at DESC, v.id DESC LIMIT 26",
             params,
         )
-        _run(f"SELECT count(*) FROM (SELECT v.id FROM appeals_violation v WHERE {where} LIMIT 10001) AS s", params)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT v.id FROM appeals_violation v WHERE {where} LIMIT {limit}) s", params
+            )
+            if cursor.fetchone()[0] >= limit:
+                _run(f"EXPLAIN (FORMAT JSON) SELECT v.id FROM appeals_violation v WHERE {where}", params)
 
     return run
 

@@ -153,7 +153,7 @@ def violation_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": page,
-        "count": selectors.page_result_count(page, filterset.qs) if page.rows else None,
+        "count": selectors.page_result_count(page, filterset.qs, free_text=filterset.free_text) if page.rows else None,
         "sort": filterset.current_sort,
         "membership": request.membership,
         "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
