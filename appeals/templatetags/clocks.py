@@ -1,4 +1,4 @@
-"""A deadline on both clocks: `{% two_clocks dt violation %}` → "Dec 6, 17:00 Jakarta · 05:00 your time"."""
+"""A case's market clock; a deadline on both clocks ("Dec 6, 17:00 Jakarta · 05:00 your time")."""
 
 from __future__ import annotations
 
@@ -20,25 +20,21 @@ def case_market(violation) -> Market:
     return cached
 
 
-@register.inclusion_tag("appeals/_two_clocks.html")
-def two_clocks(dt: datetime | None, violation) -> dict:
+def two_clocks(dt: datetime | None, violation) -> dict | None:
+    """A deadline in the market's time, then the viewer's (the two_clocks macro of
+    templates/jinja2/appeals/case/_macros.html); None without a deadline."""
     if not dt:
-        return {"dt": None}
+        return None
     market = case_market(violation)
     market_local = timezone.localtime(dt, timezone=_zone(market.timezone))
     viewer_local = timezone.localtime(dt)
     return {
-        "dt": dt,
-        "market_tz": market.timezone,
+        "market": market_local,
+        "viewer": viewer_local,
         "city": market.city,
         "same_clock": market_local.utcoffset() == viewer_local.utcoffset(),
         "other_day": market_local.date() != viewer_local.date(),
     }
-
-
-@register.simple_tag
-def case_market_for(violation) -> Market:
-    return case_market(violation)
 
 
 def _zone(name: str):
