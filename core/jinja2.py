@@ -1,6 +1,6 @@
-"""The Jinja2 environment of the hot partials (templates/jinja2/): Django's static, url reversing, date formats
-(core/formats: `value|date` is "Dec 3, 2026" as in Django templates; `value|localtime` first for the viewer's
-time zone) and querystring, with autoescape on."""
+"""The Jinja2 environment of the hot pages and partials (templates/jinja2/): Django's static, url reversing, date
+formats (core/formats: `value|date` is "Dec 3, 2026" as in Django templates; `value|localtime` first for the viewer's
+time zone), querystring, htmx's script tag and Django templates shared with Django pages, with autoescape on."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from django.forms import BoundField
 from django.http import QueryDict
 from django.template.defaultfilters import date as date_filter
 from django.template.defaulttags import querystring as _querystring
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
 
@@ -97,10 +100,21 @@ def truncatechars(value: Any, length: int) -> str:
     return Truncator(value).chars(length)
 
 
+def django_template(name: str, **values: Any) -> SafeString:
+    """A Django template inside a Jinja2 page (a partial that Django pages share, such as the notices to review)."""
+    return render_to_string(name, values)
+
+
 def environment(**options: Any) -> Environment:
     env = Environment(**options)
     env.globals.update(
-        static=static, url=url, querystring=querystring, widget_context=widget_context, label_context=label_context
+        static=static,
+        url=url,
+        querystring=querystring,
+        widget_context=widget_context,
+        label_context=label_context,
+        htmx_script=htmx_script,
+        django_template=django_template,
     )
     # localtime: an aware datetime in the viewer's time zone, as Django's |date shows it (Jinja2's date does not).
     env.filters.update(date=date, truncatechars=truncatechars, localtime=localtime)

@@ -107,7 +107,7 @@ TEMPLATES = [
             "builtins": ["django.templatetags.static"],
         },
     },
-    # Hot partials only (list and inbox rows, analytics tables, SVG charts): see README, Development.
+    # Hot pages and partials only (the inbox, list rows, analytics tables, SVG charts): see README, Development.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
@@ -115,10 +115,15 @@ TEMPLATES = [
         "OPTIONS": {
             "environment": "core.jinja2.environment",
             "autoescape": True,
+            # What templates/jinja2/base.html shows, as templates/base.html (partials rendered inside a Django page
+            # do not run these: core.templatetags.jinja_partials).
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "core.tenancy.organization_context",
+                "core.navigation.navigation",
             ],
         },
     },

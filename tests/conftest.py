@@ -58,6 +58,24 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"CI_FAIL_ON_SKIP=1: {skipped} test(s) skipped, so this run fails.", red=True)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def jinja2_pages_report_their_context():
+    """Django's test environment makes Django templates report what they rendered (response.context, .templates);
+    the same for pages rendered whole by Jinja2 (the inbox), so a test reads their context alike."""
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    render = Template.render
+
+    def reporting_render(self, context=None, request=None):
+        template_rendered.send(sender=self, template=self, context=context or {})
+        return render(self, context, request)
+
+    Template.render = reporting_render
+    yield
+    Template.render = render
+
+
 @pytest.fixture(autouse=True)
 def replica_only_where_asked(request):
     """With DATABASE_REPLICA_URL set, only the tests marked `replica` read from the replica: the others write

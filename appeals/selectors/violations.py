@@ -41,6 +41,7 @@ from core.models import Organization, User
 INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
 INBOX_DECISION_DUE_DAYS = 2  # "decision due": under review, decision expected within this many days
 INBOX_GROUP_LIMIT = 10
+INBOX_NOTICES_SHOWN = 10  # forwarded notices listed in the inbox's "To review" group
 EXACT_COUNT_LIMIT = 10_000  # results counted exactly up to this many; above it the planner's estimate
 # The same with a free-text filter (the search, "Policy contains"): a word in one case in six of a 50k-case
 # organization matches ~8,300 cases, and counting them reads the text of all 50k (80-120 ms at 1M, load 4);
@@ -129,7 +130,9 @@ class Inbox:
     has_accounts: bool = True
     has_violations: bool = True
     mine: bool = False  # only the cases assigned to the viewer
-    notices_to_review: int = 0  # forwarded notices waiting for a member (templatetags.notice_tags)
+    notices_to_review: int = 0  # forwarded notices waiting for a member
+    notices: list = field(default_factory=list)  # the latest INBOX_NOTICES_SHOWN of them (NoticeIntake)
+    more_notices: bool = False
 
     @property
     def total(self) -> int:
@@ -206,7 +209,7 @@ def inbox_for_member(
     organization: Organization, *, user: User | None = None, mine: bool = False, now: datetime | None = None
 ) -> Inbox:
     """What needs action, most urgent first: 1 query of counts (with the notices to review) + up to 4 short lists
-    (+2 when all are empty).
+    (+1 when notices wait for review, +2 when all groups are empty).
     `mine`: only the cases assigned to `user`."""
     now = now or timezone.now()
     closing_until = now + timedelta(days=INBOX_WINDOW_DAYS)
@@ -286,6 +289,13 @@ def inbox_for_member(
         ),
     ]
     inbox = Inbox(groups=groups, mine=mine, notices_to_review=counts["to_review"])
+    if inbox.notices_to_review:
+        notices = list(
+            NoticeIntake.objects.filter(organization=organization, status=NoticeIntake.Status.TO_REVIEW)
+            .select_related("account")
+            .order_by("-received_at")[: INBOX_NOTICES_SHOWN + 1]
+        )
+        inbox.notices, inbox.more_notices = notices[:INBOX_NOTICES_SHOWN], len(notices) > INBOX_NOTICES_SHOWN
     if inbox.total == 0 and not mine:
         inbox.has_violations = violations.exists()
         inbox.has_accounts = inbox.has_violations or Account.objects.filter(organization=organization).exists()

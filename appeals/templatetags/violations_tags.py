@@ -1,5 +1,5 @@
-"""Template helpers of the case log: the list's and the inbox's rows, rendered by Jinja2 partials
-(templates/jinja2/appeals/), with the labels they show."""
+"""Template helpers of the case log: the list's rows, rendered by a Jinja2 partial (templates/jinja2/appeals/), and
+the labels the list and the inbox (a Jinja2 page) show."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from core.templatetags.jinja_partials import render_partial
 register = template.Library()
 
 
-_KIND_LABELS = {k: str(label) for k, label in ViolationKind.choices}
-_STATUS_LABELS = {k: str(label) for k, label in CaseStatus.choices}
+KIND_LABELS = {k: str(label) for k, label in ViolationKind.choices}
+STATUS_LABELS = {k: str(label) for k, label in CaseStatus.choices}
 # What the next deadline of a case in each status is (Violation.next_deadline_at; appeal_by when not appealed).
 _DEADLINE_LABELS = {
     CaseStatus.NOT_APPEALED: "appeal window",
@@ -34,18 +34,10 @@ def violation_rows(rows, bulk_form) -> SafeString:
         {
             "rows": rows,
             "bulk_form": bulk_form,
-            "kinds": _KIND_LABELS,
-            "statuses": _STATUS_LABELS,
+            "kinds": KIND_LABELS,
+            "statuses": STATUS_LABELS,
             "deadline_labels": _DEADLINE_LABELS,
             "now": timezone.now(),
             "tz": timezone.get_current_timezone(),
         },
-    )
-
-
-@register.simple_tag
-def inbox_rows(group) -> SafeString:
-    """An inbox group's table rows (links and dates precomputed by the inbox view)."""
-    return render_partial(
-        "appeals/inbox/_rows.html", {"group": group, "kinds": _KIND_LABELS, "statuses": _STATUS_LABELS}
     )

@@ -24,6 +24,7 @@ from appeals.models import Account, NoticeAttachment, SavedView, Violation
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
+from appeals.templatetags.violations_tags import KIND_LABELS, STATUS_LABELS
 from core.db_router import read_alias_for
 from core.models import Role
 from core.tenancy import get_scoped_or_404, member_required
@@ -100,7 +101,7 @@ def _repeat_message(request: HttpRequest, violation: Violation) -> None:
 
 
 def _inbox_rows(request: HttpRequest, box: selectors.Inbox) -> None:
-    """What each inbox row shows (see the inbox_rows tag), computed once."""
+    """What each inbox row shows (templates/jinja2/appeals/inbox/_rows.html), computed once."""
     now, tz = timezone.now(), request.organization.zoneinfo
     case_prefix, viewer_tz = _case_prefix(), timezone.get_current_timezone()
     for group in box.groups:
@@ -118,7 +119,8 @@ def _inbox_rows(request: HttpRequest, box: selectors.Inbox) -> None:
 def inbox(request: HttpRequest) -> HttpResponse:
     box = selectors.inbox_for_member(request.organization, user=request.user, mine=request.GET.get("mine") == "1")
     _inbox_rows(request, box)
-    return render(request, "appeals/inbox.html", {"inbox": box, "membership": request.membership})
+    context = {"inbox": box, "membership": request.membership, "kinds": KIND_LABELS, "statuses": STATUS_LABELS}
+    return render(request, "appeals/inbox.html", context, using="jinja2")
 
 
 # --- Full list -----------------------------------------------------------------------------------------------
