@@ -90,6 +90,7 @@ def load(org_id: int, seconds: int, *, stdout, server_args: tuple[str, ...] = ()
                 break
             except OSError:
                 time.sleep(0.2)
+        end_sessions(membership.user)
         cookie = log_in(base, membership.user.email, BENCH_PASSWORD)
         generate = wrk if shutil.which("wrk") else threaded
         generate(url, cookie, 2)  # warm-up: every thread's first request (URLconf, templates, DB connection)
@@ -173,6 +174,18 @@ def worker_rss_mb(master: int) -> list[float]:
         if status.get("PPid", "").strip() == str(master) and "VmRSS" in status:
             sizes.append(round(int(status["VmRSS"].split()[0]) / 1024, 1))
     return sorted(sizes)
+
+
+def end_sessions(user) -> int:
+    """End the sessions this process's test clients opened for `user` (the page measures before this one). They are
+    signed with this process's SECRET_KEY, not the server's: at the server's login, allauth checks each session of
+    the user (to drop the dead ones) and Django logged every one as "Session data corrupted"."""
+    from allauth.usersessions.models import UserSession
+
+    sessions = list(UserSession.objects.filter(user=user))
+    for session in sessions:
+        session.end()
+    return len(sessions)
 
 
 def log_in(base: str, email: str, password: str) -> str:
