@@ -308,9 +308,15 @@ def inbox_for_member(
 def item_search_subquery(organization: Organization, text: str) -> QuerySet[ViolationItem]:
     """Violation ids with an affected ID equal to or starting with `text` (index (organization, value))."""
     # A range on the indexed column instead of LIKE 'x%', which PostgreSQL can only index under the C collation.
-    return ViolationItem.objects.filter(
-        organization=organization, value__gte=text, value__lt=text + "\U0010ffff", value__startswith=text
-    ).values("violation_id")
+    # No ORDER BY (the model's default ordering): the ids only feed `= ANY(ARRAY(...))`, and sorting them cost a
+    # Sort of every matching ID (18,000 for "ORDER" in the 50k-case organization of the 1M bench).
+    return (
+        ViolationItem.objects.filter(
+            organization=organization, value__gte=text, value__lt=text + "\U0010ffff", value__startswith=text
+        )
+        .order_by()
+        .values("violation_id")
+    )
 
 
 class _AmongIds(Func):
