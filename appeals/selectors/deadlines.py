@@ -143,7 +143,7 @@ def upcoming_deadlines(organization_ids: list[int], *, now: datetime | None = No
 
 
 def failed_reminders(organization: Organization) -> QuerySet[Reminder]:
-    # Index reminder_org_status.
+    # Index reminder_org_failed.
     return (
         Reminder.objects.filter(organization=organization, status=Reminder.Status.FAILED)
         .select_related("recipient", "violation__account", "ticket", "account")
