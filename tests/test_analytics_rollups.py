@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -158,10 +159,22 @@ def test_rebuild_restores_rows_lost_with_triggers_off(org):
     assert DecidedRollup.objects.filter(organization_id=org.pk).count() == counted  # the recount keeps no zeros
 
 
+def _rollup_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('appeals_decidedrollup', 'appeals_decidedday')"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def test_seed_demo_counts_the_rollups_its_copy_skipped(db):
     # COPY as a replica fires no trigger: without the recount the seeded dashboard would read empty months.
+    indexes = _rollup_indexes()
     call_command("seed_demo", orgs=2, violations=60, stdout=io.StringIO())
     assert DecidedRollup.objects.exclude(n=0).exists()
+    # The recount writes into the tables without their secondary indexes, then builds them again: the triggers'
+    # upserts need the unique one.
+    assert _rollup_indexes() == indexes and "decided_rollup_key" in indexes
     assert analytics_rollups_differences() == []
     out = io.StringIO()
     call_command("analytics_rollups", "--check", stdout=out)
