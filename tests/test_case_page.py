@@ -148,3 +148,15 @@ def test_affected_ids_come_with_the_case_row_grouped_by_kind(org, shop, member, 
     assert '<dt>Order ID</dt><dd class="mono">ORD-1</dd>' in body
     bare = ViolationFactory(account=shop)
     assert "No affected IDs recorded." in member_client.get(f"/violations/{bare.pk}/").content.decode()
+
+
+def test_an_entry_about_an_appeal_names_its_round(org, shop, member, member_client):
+    violation = _case_with_history(org, shop, member, 3)
+    follow_up = violation.appeals.get(round=2)
+    TimelineEvent.objects.create(
+        organization=org, violation=violation, appeal=follow_up, actor=member, verb=TimelineVerb.APPEAL_STEP_SAVED
+    )
+    body = member_client.get(f"/violations/{violation.pk}/").content.decode()
+    timeline = body[body.index('id="timeline"') :]
+    assert timeline.count("(appeal round 2)") == 1 and "(appeal round 1)" not in timeline
+    assert _queries(member_client, f"/violations/{violation.pk}/") == CASE_PAGE_QUERIES

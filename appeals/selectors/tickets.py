@@ -177,16 +177,25 @@ def sla_counts(organization: Organization, *, now: datetime | None = None) -> di
     return counts
 
 
+CASE_TICKETS_ORDER = ("-opened_at", "-id")
+
+
 def tickets_for_violation(
-    organization: Organization, violation: Violation, *, now: datetime | None = None
+    organization: Organization,
+    violation: Violation,
+    *,
+    now: datetime | None = None,
+    tickets: list[SupportTicket] | None = None,
 ) -> list[tuple[SupportTicket, SlaReport]]:
-    """The case page's ticket card: every ticket of the case with its SLA."""
+    """The case page's ticket card: every ticket of the case with its SLA. `tickets`: the case's tickets in
+    CASE_TICKETS_ORDER when the page has read them (case_detail), else one query."""
     now = now or timezone.now()
-    tickets = list(
-        SupportTicket.objects.filter(organization=organization, violation=violation)
-        .select_related("account", "appeal")
-        .order_by("-opened_at", "-id")
-    )
+    if tickets is None:
+        tickets = list(
+            SupportTicket.objects.filter(organization=organization, violation=violation)
+            .select_related("account", "appeal")
+            .order_by(*CASE_TICKETS_ORDER)
+        )
     if not tickets:  # most cases: no business-hours arithmetic for nothing
         return []
     threshold = at_risk_threshold(organization, now)

@@ -31,11 +31,13 @@ from appeals.models import (
     CaseStatus,
     Comment,
     NoticeIntake,
+    SupportTicket,
     TimelineEvent,
     Violation,
     ViolationItem,
     Watch,
 )
+from appeals.selectors.tickets import CASE_TICKETS_ORDER
 from core.models import Organization, User
 
 INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
@@ -467,7 +469,12 @@ def timeline_page(violation: Violation, *, before: int | None = None, limit: int
     if before is not None:
         pivot = Subquery(TimelineEvent.objects.filter(pk=before, violation=violation).values("created_at")[:1])
         events = events.filter(Q(created_at__lt=pivot) | Q(created_at=pivot, pk__lt=before))
-    rows = list(events.select_related("actor", "appeal").order_by("-created_at", "-id")[: limit + 1])
+    # An entry shows its appeal's round only: no appeal row (~40 columns) is read.
+    rows = list(
+        events.select_related("actor")
+        .annotate(appeal_round=F("appeal__round"))
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
     for event in rows:
         event.violation = violation
     return TimelinePage(events=rows[:limit], has_older=len(rows) > limit)
@@ -511,7 +518,7 @@ def case_items(violation: Violation) -> list[ViolationItem]:
 def case_detail(organization: Organization, violation_pk: int) -> Violation:
     """A case with everything its page shows, in a fixed number of queries (404 outside the organization):
     the case row with its affected IDs and repeat count, then its screenshots, watchers, escalations, appeals,
-    comments and the latest TIMELINE_PAGE timeline entries (`violation.timeline_page`).
+    comments, support tickets and the latest TIMELINE_PAGE timeline entries (`violation.timeline_page`).
 
     The organization's business calendar is built once for the page (header, outcomes and tickets all ask for it),
     and every appeal shares the organization and case instances, so no helper reads them again."""
@@ -526,6 +533,11 @@ def case_detail(organization: Organization, violation_pk: int) -> Violation:
             # The appeals table shows each appeal's stored evidence_count: no evidence rows are read.
             Prefetch("appeals", queryset=Appeal.objects.order_by("round")),
             Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "id")),
+            # The ticket card (tickets.tickets_for_violation) shows the tickets' own fields only.
+            Prefetch(
+                "tickets",
+                queryset=SupportTicket.objects.filter(organization=organization).order_by(*CASE_TICKETS_ORDER),
+            ),
         )
     )
     violation = get_object_or_404(queryset, pk=violation_pk)

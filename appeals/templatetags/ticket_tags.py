@@ -11,7 +11,9 @@ register = template.Library()
 
 @register.simple_tag
 def case_tickets(violation):
-    """Tickets of a case with their SLA report, for templates/appeals/case/_tickets.html."""
+    """Tickets of a case with their SLA report, for templates/jinja2/appeals/case/_tickets.html."""
     if violation is None:
         return []
-    return tickets_for_violation(violation.organization, violation)
+    prefetched = getattr(violation, "_prefetched_objects_cache", {}).get("tickets")  # the case page's (case_detail)
+    tickets = None if prefetched is None else list(prefetched)
+    return tickets_for_violation(violation.organization, violation, tickets=tickets)
