@@ -20,17 +20,29 @@ from appeals.downloads import private_download
 from appeals.filters import ViolationFilter
 from appeals.forms.saved_views import SavedViewForm, list_query
 from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ViolationForm
-from appeals.models import Account, NoticeAttachment, SavedView, Violation
+from appeals.models import Account, CaseStatus, NoticeAttachment, SavedView, Violation, ViolationKind
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
-from appeals.templatetags.violations_tags import KIND_LABELS, STATUS_LABELS
 from core.db_router import read_alias_for
 from core.models import Role
 from core.tenancy import get_scoped_or_404, member_required
 
 PER_PAGE = 25
 URGENT_DAYS = 3
+
+# Labels the inbox's and the list's rows show (Jinja2 templates: a dict lookup each).
+KIND_LABELS = {k: str(label) for k, label in ViolationKind.choices}
+STATUS_LABELS = {k: str(label) for k, label in CaseStatus.choices}
+# What the next deadline of a case in each status is (Violation.next_deadline_at; appeal_by when not appealed).
+DEADLINE_LABELS = {
+    CaseStatus.NOT_APPEALED: "appeal window",
+    CaseStatus.DRAFT: "submit by",
+    CaseStatus.UNDER_REVIEW: "decision due",
+    CaseStatus.ESCALATED: "answer due",
+    CaseStatus.UPHELD: "follow-up window",
+    CaseStatus.PARTIALLY_REVERSED: "follow-up window",
+}
 
 
 def appeal_window(violation: Violation | selectors.InboxCase, *, tz, now: datetime) -> dict:
@@ -163,10 +175,16 @@ def violation_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "saved_views": SavedView.objects.filter(user=request.user, organization=request.organization),
         "save_form": SavedViewForm(initial={"query": query}),
+        # What the rows show (templates/jinja2/appeals/violations/_rows.html).
+        "kinds": KIND_LABELS,
+        "statuses": STATUS_LABELS,
+        "deadline_labels": DEADLINE_LABELS,
+        "now": timezone.now(),
+        "tz": timezone.get_current_timezone(),
     }
     partial = request.htmx and not request.htmx.history_restore_request
-    template = "appeals/violations/list.html#results" if partial else "appeals/violations/list.html"
-    response = render(request, template, context)
+    template = "appeals/violations/_results.html" if partial else "appeals/violations/list.html"
+    response = render(request, template, context, using="jinja2")
     patch_vary_headers(response, ["HX-Request"])
     return response
 
