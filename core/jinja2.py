@@ -31,8 +31,8 @@ def querystring(query: QueryDict, **changes: Any) -> str:
     return _querystring(None, query, **changes)
 
 
-# Widgets whose Django templates templates/jinja2/widget.html writes itself: <input>, <textarea>, <select>, and
-# radio and checkbox lists.
+# Widgets whose Django templates templates/jinja2/widget.html writes itself: <input>, <textarea>, <select>, radio and
+# checkbox lists, and file inputs (not a clearable one showing its current file).
 _PLAIN_WIDGETS = frozenset(
     f"django/forms/widgets/{name}.html"
     for name in (
@@ -53,6 +53,8 @@ _PLAIN_WIDGETS = frozenset(
         "select",
         "radio",
         "checkbox_select",
+        "file",
+        "clearable_file_input",
     )
 )
 
@@ -67,7 +69,8 @@ def widget_context(bound: BoundField) -> dict[str, Any] | None:
     attrs = bound.build_widget_attrs({}, widget)
     if bound.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound.auto_id)
-    return widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    return None if context.get("is_initial") else context
 
 
 def label_context(bound: BoundField) -> dict[str, Any]:

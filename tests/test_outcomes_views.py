@@ -235,19 +235,29 @@ def test_htmx_save_from_the_case_page_refreshes_it(member_client, shop):
 @pytest.mark.parametrize(
     "data", [None, {"outcome": "partially_reversed", "impacts_cleared": ["points_removed", "nope"], "message": "<b>"}]
 )
-def test_widget_partial_writes_radio_and_checkbox_lists_as_django_does(data):
+def test_widget_partial_writes_radio_and_checkbox_lists_and_file_inputs_as_django_does(data):
+    from django import forms as django_forms
+
     from appeals.forms.outcomes import OutcomeForm
+    from appeals.forms.violations import AttachmentForm
     from core.market_forms import MarketClockForm
     from core.templatetags.jinja_partials import render_partial
 
+    class Optional(django_forms.Form):  # a clearable input showing its current file (written by Django)
+        file = django_forms.FileField(required=False)
+
+    current = type("Current", (), {"url": "/files/a&b.png", "__str__": lambda self: "a&b.png"})()
     forms = [
         OutcomeForm(data, initial={"version": 1}, auto_id="id_o7_%s"),
         MarketClockForm(data and {"support_days": [2]}),
+        AttachmentForm(data, {}),
+        Optional(initial={"file": current}),
     ]
-    fields = [f for form in forms for f in form if f.widget_type in {"radioselect", "checkboxselectmultiple"}]
-    assert len(fields) == 3
+    kinds = {"radioselect", "checkboxselectmultiple", "clearablefile"}
+    fields = [f for form in forms for f in form if f.widget_type in kinds]
+    assert len(fields) == 5
     for field in fields:
         written = str(render_partial("widget.html", {"field": field}))
         # The same entities: Jinja2 (MarkupSafe) writes a quote as &#34;, Django as &quot;.
         assert written.replace("&#34;", "&quot;").replace("&#39;", "&#x27;") == str(field.as_widget()), field.name
-        assert data is None or " checked" in written
+        assert data is None or " checked" in written or field.widget_type == "clearablefile"
