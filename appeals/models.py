@@ -898,4 +898,4 @@ from appeals.notify_models import (  # noqa: E402, F401
     ReminderPreference,
 )
 from appeals.recompute_models import RecomputeJob  # noqa: E402, F401
-from appeals.rollup_models import DecidedDay, DecidedRollup  # noqa: E402, F401
+from appeals.rollup_models import DecidedDay, DecidedRollup, PointsDay, SubmittedDay, ViolationDay  # noqa: E402, F401

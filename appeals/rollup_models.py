@@ -1,9 +1,11 @@
-"""Analytics rollups: decided appeals counted per organization and local month (or day), kept by PostgreSQL.
+"""Analytics rollups: decided appeals counted per organization and local month (or day), violations received and
+appeals submitted per local day and kind, penalty points per UTC day and account; kept by PostgreSQL.
 
-Rows are written only by the triggers and functions of migration 0021 (appeals_decided_rollup_*), in the same
-transaction as the appeal row they count, whatever changed it (a service, a signal's refresh, a QuerySet.update, a
-cascade); `manage.py analytics_rollups --rebuild` and seed_demo rebuild them from the appeals. The dashboard reads
-them on PostgreSQL without filters (selectors.analytics); SQLite has the tables but neither triggers nor reads.
+Rows are written only by the triggers and functions of migrations 0021, 0022 and 0025 (appeals_*_rollup_*), in the
+same transaction as the appeal or violation row they count, whatever changed it (a service, a signal's refresh, a
+QuerySet.update, a cascade); `manage.py analytics_rollups` and seed_demo rebuild them all with one SQL function,
+appeals_decided_rollup_rebuild(organization id or NULL). The dashboard reads them on PostgreSQL when its filters are
+ones a rollup keeps (selectors.analytics); SQLite has the tables but neither triggers nor reads.
 """
 
 from __future__ import annotations
@@ -49,3 +51,42 @@ class DecidedDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization_id", "day"], name="decided_day_unique")]
+
+
+class ViolationDay(models.Model):
+    """Violations of one organization enforced on one local day, per kind (the "violations received" volume).
+
+    Written by the triggers of migration 0025 (appeals_volume_rollup_*), like the decided rollups.
+    """
+
+    # The key is the primary key: one index to write per row (a 1M-violation backfill writes ~780k rows).
+    pk = models.CompositePrimaryKey("organization_id", "day", "kind")
+    organization_id = models.BigIntegerField()
+    day = models.DateField()
+    kind = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+
+
+class SubmittedDay(models.Model):
+    """Appeals of one organization submitted on one local day, per violation kind (the "appeals submitted" volume)."""
+
+    pk = models.CompositePrimaryKey("organization_id", "day", "violation_kind")
+    organization_id = models.BigIntegerField()
+    day = models.DateField()
+    violation_kind = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+
+
+class PointsDay(models.Model):
+    """Penalty points not cleared, per organization, account and UTC day of enforcement (the points outstanding).
+
+    A UTC day, not a local one: the dashboard's window starts `penalty_point_expiry_days` before now, not at a local
+    midnight, so its first (partial) day is counted from the violations whatever the timezone.
+    """
+
+    pk = models.CompositePrimaryKey("organization_id", "day", "account_id")
+    organization_id = models.BigIntegerField()
+    day = models.DateField()
+    account_id = models.BigIntegerField()
+    points = models.IntegerField(default=0)
+    cases = models.IntegerField(default=0)

@@ -12,14 +12,17 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appeals.models import Appeal, DecidedRollup, Evidence
+from appeals.models import Appeal, DecidedRollup, Evidence, PointsDay, SubmittedDay, Violation, ViolationDay
 from appeals.selectors.analytics import (
     FACT_COLUMNS,
     AnalyticsFilters,
     PeriodOf,
+    _appeals_submitted,
     _decided_facts,
     _decided_sources,
+    _penalty_points,
     _periods,
+    _violations_received,
     decided_appeals,
     local_range,
 )
@@ -62,9 +65,40 @@ def test_span_takes_whole_months_only():
     assert whole.edges(date(2026, 2, 1), date(2026, 3, 31)) == []
 
 
+def _volumes(org, date_from, date_to, granularity, expiry_start, filters, *, rollups: bool):
+    """The two volumes (period, kind, count), summed per key, and the penalty points, as the dashboard reads them."""
+    periods = _periods(date_from, date_to, granularity)
+    start, end = local_range(org, date_from, date_to)
+    out = []
+    for read, field in ((_violations_received, "enforced_at"), (_appeals_submitted, "submitted_at")):
+        period = PeriodOf.of(field, periods, org.zoneinfo, granularity)
+        rows = read(org, start, end, filters, period, date_from, date_to, rollups=rollups)
+        sums: dict = {}
+        for value, kind, n in rows:
+            sums[(period.start(value), kind)] = sums.get((period.start(value), kind), 0) + n
+        out.append(sums)
+    return out, _penalty_points(org, expiry_start, filters, rollups=rollups)
+
+
 edits = st.lists(
     st.tuples(
-        st.sampled_from(["create", "status", "move", "assign", "evidence", "delete", "timezone", "kind"]),
+        st.sampled_from(
+            [
+                "create",
+                "status",
+                "move",
+                "assign",
+                "evidence",
+                "delete",
+                "timezone",
+                "kind",
+                "enforce",
+                "points",
+                "submit",
+                "delete_case",
+                "bulk",
+            ]
+        ),
         st.integers(0, 10_000),
     ),
     min_size=1,
@@ -86,7 +120,11 @@ def test_rollups_match_the_raw_count_across_edits(org, edits, first, length, gra
             decided = status in Appeal.DECIDED
             moment = START + timedelta(hours=n * 7)
             violation = ViolationFactory(
-                account=accounts[n % 2], assignee=people[n % 2], enforced_at=moment - timedelta(days=3)
+                account=accounts[n % 2],
+                assignee=people[n % 2],
+                enforced_at=moment - timedelta(days=3),
+                penalty_points=n % 4,
+                points_cleared=n % 7 == 0,
             )
             appeals.append(
                 AppealFactory(
@@ -132,10 +170,35 @@ def test_rollups_match_the_raw_count_across_edits(org, edits, first, length, gra
         elif action == "timezone":
             org.timezone = ["America/New_York", "Asia/Jakarta", "Europe/London"][n % 3]
             org.save(update_fields=["timezone"])
+        elif action == "enforce":
+            violation = appeal.violation
+            violation.enforced_at = START + timedelta(hours=n * 3)
+            violation.account = accounts[n % 2]
+            violation.save()
+        elif action == "points":
+            Violation.objects.filter(pk=appeal.violation_id).update(penalty_points=n % 5, points_cleared=n % 3 == 0)
+        elif action == "submit":
+            appeal.submitted_at = START + timedelta(hours=n * 13)
+            appeal.save(update_fields=["submitted_at"])
+        elif action == "delete_case":
+            appeals.remove(appeal)
+            appeal.violation.delete()  # the cascade deletes its appeals in their own statement
+        elif action == "bulk":  # one statement over every case and appeal of the organization
+            Violation.objects.filter(organization=org).update(enforced_at=START + timedelta(hours=n), kind="other")
+            Appeal.objects.filter(organization=org).update(submitted_at=START + timedelta(hours=n * 2))
 
     date_from = date(2026, 1, 1) + timedelta(days=first)
     date_to = date_from + timedelta(days=length)
     assert analytics_rollups_differences(organization_id=org.pk) == []
+    expiry_start = START + timedelta(hours=first * 61 + length)
+    for filters in (
+        AnalyticsFilters(),
+        AnalyticsFilters(kind="listing_removal"),
+        AnalyticsFilters(account=str(accounts[0].pk)),
+    ):
+        assert _volumes(org, date_from, date_to, granularity, expiry_start, filters, rollups=True) == _volumes(
+            org, date_from, date_to, granularity, expiry_start, filters, rollups=False
+        )
     if RollupSpan.of(date_from, date_to) is not None:
         assert _facts(org, date_from, date_to, granularity, rollups=True) == _facts(
             org, date_from, date_to, granularity, rollups=False
@@ -213,3 +276,35 @@ def test_one_statement_over_many_appeals_is_counted_once_each(org):
     decided.filter(round=1).delete()
     assert analytics_rollups_differences(organization_id=org.pk) == []
     assert not DecidedRollup.objects.filter(organization_id=org.pk).exclude(n=0).exists()
+
+
+def test_volume_and_points_rollups_follow_a_case(org):
+    account = AccountFactory(organization=org)
+    enforced = datetime(2026, 3, 2, 3, tzinfo=UTC)  # 2 March in UTC, 1 March in New York (the organization's)
+    violation = ViolationFactory(account=account, enforced_at=enforced, penalty_points=3, kind="penalty_points")
+    AppealFactory(violation=violation, status=S.UNDER_REVIEW, submitted_at=enforced + timedelta(days=1))
+    assert org.timezone == "America/New_York"
+    counted = {(r.day, r.kind, r.n) for r in ViolationDay.objects.filter(organization_id=org.pk).exclude(n=0)}
+    assert counted == {(date(2026, 3, 1), "penalty_points", 1)}
+    # The appeal was inserted before the signal copied the violation's kind on it: its first count was taken back.
+    submitted = SubmittedDay.objects.filter(organization_id=org.pk).exclude(n=0)
+    assert list(submitted.values_list("day", "violation_kind", "n")) == [(date(2026, 3, 2), "penalty_points", 1)]
+    points = PointsDay.objects.filter(organization_id=org.pk).exclude(cases=0)
+    assert list(points.values_list("day", "account_id", "points", "cases")) == [(date(2026, 3, 2), account.pk, 3, 1)]
+    # The first, partial UTC day of the window comes from the violations, the next days from the rollup: a case at
+    # either side of the midnight between them counts once.
+    midnight = datetime(2026, 3, 3, tzinfo=UTC)
+    ViolationFactory(account=account, enforced_at=midnight, penalty_points=2)
+    ViolationFactory(account=account, enforced_at=midnight - timedelta(seconds=1), penalty_points=4)
+    for expiry_start in (enforced, midnight - timedelta(hours=1), midnight - timedelta(seconds=1), midnight):
+        raw = _penalty_points(org, expiry_start, AnalyticsFilters(), rollups=False)
+        assert _penalty_points(org, expiry_start, AnalyticsFilters()) == raw
+    assert raw[0]["points"] == 2
+    Violation.objects.filter(enforced_at__gte=midnight - timedelta(seconds=1)).delete()
+    violation.points_cleared = True  # an appeal reversed cleared them
+    violation.save()
+    assert not points.exists()
+    violation.delete()
+    assert not ViolationDay.objects.filter(organization_id=org.pk).exclude(n=0).exists()
+    assert not SubmittedDay.objects.filter(organization_id=org.pk).exclude(n=0).exists()
+    assert analytics_rollups_differences(organization_id=org.pk) == []

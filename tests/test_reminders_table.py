@@ -1,4 +1,4 @@
-"""The reminder table's schema (migration 0024): every read has an index, and deletes cascade as before.
+"""The reminder table's schema (migration 0025): every read has an index, and deletes cascade as before.
 
 The organization link keeps no database constraint (the subject link's constraint, and the subject's own, keep
 a reminder from outliving its organization); Django still deletes an organization's reminders with it.

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from appeals import stats
 from appeals.models import Account, Appeal, Evidence, Violation, ViolationKind
-from appeals.selectors.analytics_rollups import RollupSpan, rollup_sql
+from appeals.selectors.analytics_rollups import RollupSpan, points_sql, rollup_sql, volume_sql
 from core.db_router import read_alias
 from core.models import Membership, Organization, User
 
@@ -485,6 +485,102 @@ def _volume(rows: list[tuple[Any, str, int]], period: PeriodOf) -> tuple[list[di
     return table, ordered
 
 
+# --- Volume and penalty points: from the rollups on PostgreSQL when the filters are ones they keep -----------------
+
+
+def _rollup_rows(sql_params: tuple[str, list]) -> list[tuple]:
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(*sql_params)
+        return cursor.fetchall()
+
+
+def _rollups_readable(rollups: bool) -> bool:
+    """rollups=False counts from the raw rows (what tests/test_analytics_rollups.py compares the rollups with)."""
+    return rollups and connections[read_alias()].vendor == "postgresql"
+
+
+def _violations_received(
+    organization: Organization,
+    start: datetime,
+    end: datetime,
+    filters: AnalyticsFilters,
+    period: PeriodOf,
+    date_from: date,
+    date_to: date,
+    *,
+    rollups: bool = True,
+) -> list[tuple[Any, str, int]]:
+    """(period, kind, count) of the violations enforced in the range: appeals_violationday keeps every local day
+    and kind (so the kind filter too), the other filters count from the violations."""
+    if _rollups_readable(rollups) and not (filters.account or filters.policy or filters.assignee):
+        sql = volume_sql("violations", organization.pk, date_from, date_to, period.periods, filters.kind)
+        return _rollup_rows(sql)
+    return list(
+        _filter_violations(
+            Violation.objects.filter(organization=organization, enforced_at__gte=start, enforced_at__lt=end), filters
+        )
+        .annotate(period=period.expression)
+        .values("period", "kind")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("period", "kind", "n")
+    )
+
+
+def _appeals_submitted(
+    organization: Organization,
+    start: datetime,
+    end: datetime,
+    filters: AnalyticsFilters,
+    period: PeriodOf,
+    date_from: date,
+    date_to: date,
+    *,
+    rollups: bool = True,
+) -> list[tuple[Any, str, int]]:
+    """(period, violation kind, count) of the appeals submitted in the range (appeals_submittedday, as above)."""
+    if _rollups_readable(rollups) and not (filters.account or filters.policy or filters.assignee or filters.round):
+        sql = volume_sql("submitted", organization.pk, date_from, date_to, period.periods, filters.kind)
+        return _rollup_rows(sql)
+    return list(
+        _filter_appeals(
+            Appeal.objects.filter(organization=organization, submitted_at__gte=start, submitted_at__lt=end), filters
+        )
+        .annotate(period=period.expression)
+        .values("period", "violation_kind")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("period", "violation_kind", "n")
+    )
+
+
+def _penalty_points(
+    organization: Organization, expiry_start: datetime, filters: AnalyticsFilters, *, rollups: bool = True
+) -> list[dict[str, Any]]:
+    """Points not cleared of violations enforced since expiry_start, per account, most first (appeals_pointsday
+    keeps accounts, not kinds or policies)."""
+    keys = ("id", "name", "external_id", "kind", "points", "cases")
+    if _rollups_readable(rollups) and not (filters.kind or filters.policy):
+        return [
+            dict(zip(keys, row, strict=True))
+            for row in _rollup_rows(points_sql(organization.pk, expiry_start, filters.account))
+        ]
+    # From the violation side, so the (organization, enforced_at) index bounds the scan to the expiry window.
+    points_qs = _filter_violations(
+        Violation.objects.filter(
+            organization=organization, enforced_at__gte=expiry_start, points_cleared=False, penalty_points__gt=0
+        ),
+        AnalyticsFilters(account=filters.account, kind=filters.kind, policy=filters.policy),
+    )
+    rows = (
+        points_qs.values("account_id", "account__name", "account__external_id", "account__kind")
+        .annotate(points=Sum("penalty_points"), cases=Count("id"))
+        .order_by("-points", "account__name")
+        .values_list("account_id", "account__name", "account__external_id", "account__kind", "points", "cases")
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def _judged(rows: list[dict[str, Any]]) -> int:
     return sum(1 for r in rows if not r["rate"].too_few)
 
@@ -643,60 +739,20 @@ def _analytics_dashboard(
     )
     overdue_count = overdue_list[0].overdue_total if overdue_list else 0
 
-    # 5. Volume per week or month by kind.
+    # 5. Volume per week or month by kind, and 6. penalty points outstanding per shop (not cleared, not expired).
     enforced_period = PeriodOf.of("enforced_at", periods, tz, granularity)
     submitted_period = PeriodOf.of("submitted_at", periods, tz, granularity)
-    violation_rows = list(
-        _filter_violations(
-            Violation.objects.filter(organization=organization, enforced_at__gte=start, enforced_at__lt=end),
-            filters,
-        )
-        .annotate(period=enforced_period.expression)
-        .values("period", "kind")
-        .annotate(n=Count("*"))
-        .order_by()
-        .values_list("period", "kind", "n")
-    )
-    appeal_rows = list(
-        _filter_appeals(
-            Appeal.objects.filter(organization=organization, submitted_at__gte=start, submitted_at__lt=end),
-            filters,
-        )
-        .annotate(period=submitted_period.expression)
-        .values("period", "violation_kind")
-        .annotate(n=Count("*"))
-        .order_by()
-        .values_list("period", "violation_kind", "n")
-    )
+    violation_rows = _violations_received(organization, start, end, filters, enforced_period, date_from, date_to)
+    appeal_rows = _appeals_submitted(organization, start, end, filters, submitted_period, date_from, date_to)
     violations_volume, violation_kinds = _volume(violation_rows, enforced_period)
     appeals_volume, appeal_kinds = _volume(appeal_rows, submitted_period)
     for table in (violations_volume, appeals_volume):
         for row in table:
             row["from"] = max(row["period"], date_from)
             row["to"] = min(_period_end(row["period"], granularity), date_to)
-
-    # 6. Penalty points outstanding per shop: not cleared and not yet expired.
-    expiry_start = now - timedelta(days=organization.penalty_point_expiry_days)
-    # From the violation side, so the (organization, enforced_at) index bounds the scan to the expiry window.
-    points_qs = _filter_violations(
-        Violation.objects.filter(
-            organization=organization, enforced_at__gte=expiry_start, points_cleared=False, penalty_points__gt=0
-        ),
-        AnalyticsFilters(account=filters.account, kind=filters.kind, policy=filters.policy),
+    penalty_points = _penalty_points(
+        organization, now - timedelta(days=organization.penalty_point_expiry_days), filters
     )
-    penalty_points = [
-        {
-            "id": r["account_id"],
-            "name": r["account__name"],
-            "external_id": r["account__external_id"],
-            "kind": r["account__kind"],
-            "points": r["points"],
-            "cases": r["cases"],
-        }
-        for r in points_qs.values("account_id", "account__name", "account__external_id", "account__kind")
-        .annotate(points=Sum("penalty_points"), cases=Count("id"))
-        .order_by("-points", "account__name")
-    ]
 
     return {
         "date_from": date_from,

@@ -11,7 +11,7 @@ and after the last are still counted from the appeals. The SQL returns rows shap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 # selectors.analytics.FACT_COLUMNS without the period, in its order (a test checks they agree).
 ROLLUP_COLUMNS = [
@@ -75,4 +75,49 @@ def rollup_sql(organization_id: int, span: RollupSpan, periods: list[date]) -> t
     )
     params = [organization_id, span.month_from, span.month_to]
     params += [periods, organization_id, span.month_from, span.month_to, periods]
+    return sql, params
+
+
+# --- Volume and penalty points (migration 0025) -----------------------------------------------------------------
+# Whole local days, so a volume is read from its rollup alone; the points' window starts at a moment (now less the
+# expiry days), so its first, partial UTC day is counted from the violations.
+
+VOLUME_TABLES = {
+    "violations": ("appeals_violationday", "kind"),
+    "submitted": ("appeals_submittedday", "violation_kind"),
+}
+
+
+def volume_sql(
+    table: str, organization_id: int, date_from: date, date_to: date, periods: list[date], kind: str = ""
+) -> tuple[str, list]:
+    """(period bucket, kind, count) of one volume in [date_from, date_to], as the raw volume query gives them."""
+    name, kind_column = VOLUME_TABLES[table]
+    sql = (
+        f"SELECT width_bucket(day, %s::date[]), {kind_column}, sum(n) FROM {name} "  # noqa: S608
+        "WHERE organization_id = %s AND day >= %s AND day <= %s AND n <> 0"
+        + (f" AND {kind_column} = %s" if kind else "")
+        + f" GROUP BY 1, {kind_column}"
+    )
+    params = [periods, organization_id, date_from, date_to, *([kind] if kind else [])]
+    return sql, params
+
+
+def points_sql(organization_id: int, expiry_start: datetime, account_id: str = "") -> tuple[str, list]:
+    """Per account with outstanding points: id, name, external id, kind, points and cases, most points first;
+    the UTC days from the day after expiry_start from appeals_pointsday, the rest of its day from the violations."""
+    boundary = datetime.combine(expiry_start.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
+    account = " AND account_id = %s" if account_id else ""
+    sql = (
+        "SELECT s.account_id, a.name, a.external_id, a.kind, s.points, s.cases FROM ("
+        "SELECT account_id, sum(points) AS points, sum(cases) AS cases FROM ("
+        "SELECT account_id, points, cases FROM appeals_pointsday WHERE organization_id = %s AND day >= %s "
+        f"AND cases <> 0{account} UNION ALL "
+        "SELECT account_id, penalty_points, 1 FROM appeals_violation WHERE organization_id = %s AND enforced_at >= %s "
+        f"AND enforced_at < %s AND NOT points_cleared AND penalty_points > 0{account}"
+        ") AS u GROUP BY account_id) AS s JOIN appeals_account a ON a.id = s.account_id "
+        "WHERE s.cases > 0 ORDER BY s.points DESC, a.name"
+    )
+    extra = [int(account_id)] if account_id else []
+    params = [organization_id, boundary.date(), *extra, organization_id, expiry_start, boundary, *extra]
     return sql, params

@@ -1,19 +1,27 @@
 """Rebuilding and checking the analytics rollups (appeals.rollup_models) on PostgreSQL.
 
-Day to day the triggers of migration 0021 keep them, in the transaction of each appeal write; these are for data
-loaded with triggers off and for checking a database.
+Day to day the triggers of migrations 0021, 0022 and 0025 keep them, in the transaction of each appeal or violation
+write; these are for data loaded with triggers off and for checking a database.
 """
 
 from __future__ import annotations
 
 from django.db import connection, transaction
 
-TABLES = ("appeals_decidedrollup", "appeals_decidedday")
+# Each rollup table and its counted columns.
+TABLES = {
+    "appeals_decidedrollup": ("n", "reversed", "partial"),
+    "appeals_decidedday": ("n", "reversed", "partial"),
+    "appeals_violationday": ("n",),
+    "appeals_submittedday": ("n",),
+    "appeals_pointsday": ("points", "cases"),
+}
 
 
 @transaction.atomic
 def analytics_rollups_rebuild(*, organization_id: int | None = None) -> None:
-    """Recount one organization's rollups (all organizations when None) from its decided appeals."""
+    """Recount one organization's rollups (all organizations when None) from its appeals and violations: the one
+    backfill, which seed_demo calls in SQL too (appeals_decided_rollup_rebuild, migration 0025)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT appeals_decided_rollup_rebuild(%s)", [organization_id])
 
@@ -35,10 +43,10 @@ def analytics_rollups_differences(*, organization_id: int | None = None) -> list
 
 def _rows(cursor, organization_id: int | None) -> set[tuple]:
     rows: set[tuple] = set()
-    for table in TABLES:
+    for table, counted in TABLES.items():
+        nonzero = " OR ".join(f"{column} <> 0" for column in counted)
         cursor.execute(
-            f"SELECT * FROM {table} WHERE (%s::bigint IS NULL OR organization_id = %s) "  # noqa: S608
-            "AND (n, reversed, partial) <> (0, 0, 0)",
+            f"SELECT * FROM {table} WHERE (%s::bigint IS NULL OR organization_id = %s) AND ({nonzero})",  # noqa: S608
             [organization_id, organization_id],
         )
         rows |= {(table, *row[1:]) for row in cursor.fetchall()}
