@@ -160,3 +160,17 @@ def test_an_entry_about_an_appeal_names_its_round(org, shop, member, member_clie
     timeline = body[body.index('id="timeline"') :]
     assert timeline.count("(appeal round 2)") == 1 and "(appeal round 1)" not in timeline
     assert _queries(member_client, f"/violations/{violation.pk}/") == CASE_PAGE_QUERIES
+
+
+def test_repeat_warning_follows_the_organizations_window_when_it_changes(org, shop, member_client):
+    """The case query is built once per organization and window: a new window is a new query."""
+    base = timezone.now() - timedelta(days=60)
+    for day in range(5):
+        ViolationFactory(account=shop, kind="listing_removal", enforced_at=base + timedelta(days=day * 10))
+    latest = ViolationFactory(account=shop, kind="listing_removal", enforced_at=base + timedelta(days=50))
+    org.repeat_violation_count, org.repeat_violation_days = 6, 90
+    org.save(update_fields=["repeat_violation_count", "repeat_violation_days"])
+    assert "Repeat violation." in member_client.get(f"/violations/{latest.pk}/").content.decode()
+    org.repeat_violation_days = 30  # the last four only
+    org.save(update_fields=["repeat_violation_days"])
+    assert "Repeat violation." not in member_client.get(f"/violations/{latest.pk}/").content.decode()
