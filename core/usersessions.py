@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from allauth.usersessions.internal.usersessionkit import track_activity
@@ -61,10 +62,15 @@ def sessions_end_others(*, user: User, current_key: str | None) -> int:
 
 class SessionActivityMiddleware:
     """allauth's UserSessionsMiddleware updates its row on every request; this does so once per
-    USERSESSIONS_SEEN_SECONDS per session (a cache key marks the last update), keeping pages read-only."""
+    USERSESSIONS_SEEN_SECONDS per session (a key in the shared cache marks the last update), keeping pages read-only.
+    Each process also remembers when it last asked the cache about a session, so the pages in between make no round
+    trip to it (the last seen time is then at most two periods old)."""
+
+    REMEMBERED = 10_000  # sessions a process remembers before it starts again (memory stays small)
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.asked: dict[str, float] = {}  # session key -> time.monotonic() of this process's last cache.add
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
@@ -74,7 +80,18 @@ class SessionActivityMiddleware:
             key
             and user is not None
             and user.is_authenticated
+            and self._ask_cache(key)
             and cache.add(f"usersession-seen:{key}", 1, timeout=settings.USERSESSIONS_SEEN_SECONDS)
         ):
             track_activity(request, user=user, session=session)
         return self.get_response(request)
+
+    def _ask_cache(self, key: str) -> bool:
+        now = time.monotonic()
+        last = self.asked.get(key)
+        if last is not None and now - last < settings.USERSESSIONS_SEEN_SECONDS:
+            return False
+        if len(self.asked) >= self.REMEMBERED:
+            self.asked.clear()
+        self.asked[key] = now
+        return True

@@ -120,3 +120,28 @@ def test_enrolling_a_second_factor_ends_the_other_sessions(owner, django_capture
         laptop.post("/auth/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
     assert phone.get("/inbox/").status_code == 302
     assert laptop.get("/inbox/").status_code == 200
+
+
+def test_a_session_is_marked_seen_in_the_shared_cache_once_per_period(owner, monkeypatch, settings):
+    from django.core.cache import cache
+
+    settings.USERSESSIONS_SEEN_SECONDS = 300
+    laptop = _browser(FIREFOX_WINDOWS, "203.0.113.7")
+    asked = []
+    add = cache.add
+    monkeypatch.setattr(cache, "add", lambda key, *args, **kwargs: asked.append(key) or add(key, *args, **kwargs))
+    for _ in range(5):
+        assert laptop.get("/inbox/").status_code == 200
+    assert len([key for key in asked if key.startswith("usersession-seen:")]) == 1
+
+
+def test_last_seen_moves_on_after_the_period(owner, settings):
+    from django.core.cache import cache
+
+    settings.USERSESSIONS_SEEN_SECONDS = 0  # every page is a new period
+    laptop = _browser(FIREFOX_WINDOWS, "203.0.113.7")
+    session = UserSession.objects.get(user=owner)
+    UserSession.objects.filter(pk=session.pk).update(ip="192.0.2.1")
+    cache.clear()
+    assert laptop.get("/inbox/").status_code == 200
+    assert UserSession.objects.get(pk=session.pk).ip == "203.0.113.7"
