@@ -37,6 +37,24 @@ def _local_end(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
+# Choices as functions: a FilterSet deep-copies its filters and a form its fields for every request, and a list of
+# (value, lazy label) pairs cost ~0.5 ms of copying a page, a function nothing.
+def _kind_choices() -> list[tuple[str, str]]:
+    return ViolationKind.choices
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    return CaseStatus.choices
+
+
+def _record_status_choices() -> list[tuple[str, str]]:
+    return Violation.RecordStatus.choices
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    return list(SORTS.items())
+
+
 class ViolationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
@@ -46,11 +64,11 @@ class ViolationFilter(django_filters.FilterSet):
     # Choices from (id, name, external id) tuples: no Account instances are built for a 200-option select,
     # and the chosen value is checked against those choices (no extra query).
     account = django_filters.ChoiceFilter(label="Account", empty_label="Any account", method="filter_account")
-    kind = django_filters.ChoiceFilter(choices=ViolationKind.choices, empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(choices=_kind_choices, empty_label="Any kind")
     policy = django_filters.CharFilter(lookup_expr="icontains", label="Policy contains")
-    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=_status_choices, empty_label="Any status")
     record_status = django_filters.ChoiceFilter(
-        choices=Violation.RecordStatus.choices, empty_label="Any record status", label="Record status"
+        choices=_record_status_choices, empty_label="Any record status", label="Record status"
     )
     assignee = django_filters.ChoiceFilter(label="Assignee", empty_label="Anyone", method="filter_assignee")
     enforced_from = django_filters.DateFilter(
@@ -59,9 +77,7 @@ class ViolationFilter(django_filters.FilterSet):
     enforced_to = django_filters.DateFilter(
         label="Enforced to", method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
     )
-    sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=list(SORTS.items()), method="filter_sort", empty_label=None
-    )
+    sort = django_filters.ChoiceFilter(label="Sort by", choices=_sort_choices, method="filter_sort", empty_label=None)
 
     class Meta:
         model = Violation
