@@ -174,3 +174,21 @@ def test_repeat_warning_follows_the_organizations_window_when_it_changes(org, sh
     org.repeat_violation_days = 30  # the last four only
     org.save(update_fields=["repeat_violation_days"])
     assert "Repeat violation." not in member_client.get(f"/violations/{latest.pk}/").content.decode()
+
+
+def test_assignee_picker_lists_the_members_with_the_assignee_selected(
+    org, shop, member, owner, outsider, member_client
+):
+    owner.full_name = "Olive <Owner>"
+    owner.save(update_fields=["full_name"])
+    violation = ViolationFactory(account=shop, assignee=owner)
+    body = member_client.get(f"/violations/{violation.pk}/").content.decode()
+    picker = body[body.index('name="assignee"') : body.index("</select>", body.index('name="assignee"'))]
+    assert '<option value="">Nobody</option>' in picker
+    assert f'<option value="{owner.pk}" selected>Olive &lt;Owner&gt;</option>' in picker
+    assert f'<option value="{member.pk}">{member}</option>' in picker
+    assert "outsider" not in picker
+    response = member_client.post(f"/violations/{violation.pk}/assign/", {"assignee": member.pk})
+    assert response.status_code == 302
+    violation.refresh_from_db()
+    assert violation.assignee == member

@@ -286,10 +286,18 @@ def _case_context(request: HttpRequest, violation: Violation) -> dict:
         "watchers": watchers,
         "is_watching": any(u.pk == request.user.pk for u in watchers),
         "repeat": services.repeat_count(violation=violation, count=violation.repeat_count),
-        "assign_form": AssignForm(organization=request.organization, initial={"assignee": violation.assignee_id}),
+        "assign_form": _assign_form(request, violation),
         "attachment_form": AttachmentForm(),
         "items_by_kind": _items_by_kind(violation),
     }
+
+
+def _assign_form(request: HttpRequest, violation: Violation) -> AssignForm:
+    form = AssignForm(organization=request.organization, initial={"assignee": violation.assignee_id})
+    # The picker's options as plain pairs (its queryset still validates a POST): no model choice iterator.
+    members = selectors.organization_members(request.organization).values_list("pk", "full_name", "email")
+    form.fields["assignee"].choices = [("", "Nobody"), *((str(pk), name or email) for pk, name, email in members)]
+    return form
 
 
 def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
