@@ -37,6 +37,9 @@ class _Due:
     ticket_id: int | None = None
     escalation_id: int | None = None
     account_id: int | None = None
+    # The case's (assignee id, account id), when the rule read them with the deadline: the recipients step then
+    # need not look the case up again (a second lookup of ~3,000 cases by id at 1M).
+    case: tuple[int | None, int] | None = None
 
 
 class _Calendars:
@@ -115,12 +118,14 @@ def _decision_rules(now: datetime, cals: _Calendars) -> list[_Due]:
         Appeal.objects.filter(
             status=Appeal.Status.UNDER_REVIEW, due_at__gte=now - LOOKBACK, due_at__lte=now + LOOKAHEAD
         )
-        .values_list("id", "organization_id", "violation_id", "due_at")
+        .values_list(
+            "id", "organization_id", "violation_id", "due_at", "violation__assignee_id", "violation__account_id"
+        )
         .order_by()
     )
     cals.load(r[1] for r in rows)
     due: list[_Due] = []
-    for appeal_id, org_id, violation_id, due_at in rows:
+    for appeal_id, org_id, violation_id, due_at, assignee_id, account_id in rows:
         cal = cals.get(org_id)
         due_day = cal.local(due_at).date()
         today_opens = cal.opening_of(due_day)
@@ -131,6 +136,7 @@ def _decision_rules(now: datetime, cals: _Calendars) -> list[_Due]:
             "recipients_of": ("case", violation_id),
             "violation_id": violation_id,
             "appeal_id": appeal_id,
+            "case": (assignee_id, account_id),
         }
         if now < due_at:
             day_before = cal.opening_of(cal.previous_business_day(due_day))
@@ -152,12 +158,12 @@ def _window_rules(now: datetime, cals: _Calendars) -> list[_Due]:
         # Index violation_status_by (status, appeal_by).
         _violations_open()
         .filter(appeal_by__gte=now, appeal_by__lte=now + LOOKAHEAD)
-        .values_list("id", "organization_id", "appeal_by")
+        .values_list("id", "organization_id", "appeal_by", "assignee_id", "account_id")
         .order_by()
     )
     cals.load(r[1] for r in rows)
     due: list[_Due] = []
-    for violation_id, org_id, appeal_by in rows:
+    for violation_id, org_id, appeal_by, assignee_id, account_id in rows:
         cal = cals.get(org_id)
         closing_day = cal.local(appeal_by).date()
         last = _last_business_day_on_or_before(cal, closing_day)
@@ -172,6 +178,7 @@ def _window_rules(now: datetime, cals: _Calendars) -> list[_Due]:
                     deadline=appeal_by,
                     recipients_of=("case", violation_id),
                     violation_id=violation_id,
+                    case=(assignee_id, account_id),
                 )
             )
     return due

@@ -49,9 +49,11 @@ def _recipients(dues: list[_Due]) -> tuple[dict[tuple[str, int], set[int]], dict
         )
     }
     case_ids |= {t[1] for t in tickets.values() if t[1]}
-    cases = {
-        v[0]: v[1:] for v in Violation.objects.filter(id__any=case_ids).values_list("id", "assignee_id", "account_id")
-    }
+    cases = {d.recipients_of[1]: d.case for d in dues if d.case is not None and d.recipients_of[0] == "case"}
+    if unread := case_ids - cases.keys():
+        cases |= {
+            v[0]: v[1:] for v in Violation.objects.filter(id__any=unread).values_list("id", "assignee_id", "account_id")
+        }
     account_ids |= {c[1] for c in cases.values()} | {t[2] for t in tickets.values()}
     watchers: dict[int, set[int]] = defaultdict(set)
     for violation_id, user_id in Watch.objects.filter(violation_id__any=case_ids).values_list(
