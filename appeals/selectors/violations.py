@@ -53,36 +53,13 @@ SEARCH_EXACT_COUNT_LIMIT = 200
 OPEN_STATUSES = [CaseStatus.NOT_APPEALED, CaseStatus.DRAFT]
 
 
-# Columns the inbox and list rows show (the notice text, the account's and assignee's other columns are not read).
-ROW_COLUMNS = (
-    "id",
-    "organization_id",
-    "account_id",
-    "assignee_id",
-    "reference",
-    "kind",
-    "policy",
-    "record_status",
-    "enforced_at",
-    "appeal_by",
-    "status",
-    "next_deadline_at",
-    "penalty_points",
-    "account__id",
-    "account__name",
-    "assignee__id",
-    "assignee__full_name",
-    "assignee__email",
-)
-
-
 def violations_base(organization: Organization) -> QuerySet[Violation]:
     return Violation.objects.filter(organization=organization).select_related("account", "assignee")
 
 
 def violation_rows(organization: Organization) -> QuerySet[Violation]:
-    """violations_base with only the columns list rows show."""
-    return violations_base(organization).only(*ROW_COLUMNS)
+    """The organization's cases for the list, whose page_of reads only the columns a row shows (as values)."""
+    return Violation.objects.filter(organization=organization)
 
 
 @dataclass
@@ -347,8 +324,66 @@ def search_q(organization: Organization, text: str) -> Q:
 
 
 @dataclass
+class ListRow:
+    """A case row of the list: the columns it shows, read as values (no model instances: building them with their
+    account and assignee cost more than the page's query). The list view adds the link and dates."""
+
+    pk: int
+    reference: str
+    kind: str
+    policy: str
+    record_status: str
+    status: str
+    enforced_at: datetime
+    appeal_by: datetime
+    next_deadline_at: datetime | None
+    penalty_points: int
+    account_name: str
+    assignee_name: str  # str(user): full name, else email; "" when nobody is assigned
+    item_values: list[str] = field(default_factory=list)  # affected IDs, sorted by kind, then value
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+_LIST_VALUES = (
+    "id",
+    "reference",
+    "kind",
+    "policy",
+    "record_status",
+    "status",
+    "enforced_at",
+    "appeal_by",
+    "next_deadline_at",
+    "penalty_points",
+    "account__name",
+    "assignee__full_name",
+    "assignee__email",
+)
+
+
+def _list_row(values: dict) -> ListRow:
+    return ListRow(
+        pk=values["id"],
+        reference=values["reference"],
+        kind=values["kind"],
+        policy=values["policy"],
+        record_status=values["record_status"],
+        status=values["status"],
+        enforced_at=values["enforced_at"],
+        appeal_by=values["appeal_by"],
+        next_deadline_at=values["next_deadline_at"],
+        penalty_points=values["penalty_points"],
+        account_name=values["account__name"],
+        assignee_name=values["assignee__full_name"] or values["assignee__email"] or "",
+    )
+
+
+@dataclass
 class Page:
-    rows: list[Violation]
+    rows: list[ListRow]
     number: int
     per_page: int
     has_next: bool
@@ -370,24 +405,22 @@ MAX_PAGE = 1_000_000
 
 
 def page_of(queryset: QuerySet[Violation], *, number: int, per_page: int = 25) -> Page:
-    """Two queries: one row more than the page (so no COUNT(*) to know whether a next page exists), and the
-    rows' affected IDs as plain values on `item_values` (sorted by kind, then value): ItemViolation objects
-    and prefetch machinery cost more than the query."""
+    """Two queries: the page's rows as values (ListRow), one more than the page (so no COUNT(*) to know whether a
+    next page exists), and the rows' affected IDs as plain values on `item_values` (sorted by kind, then value):
+    ItemViolation objects and prefetch machinery cost more than the query."""
     # A page past MAX_PAGE would be empty anyway; capping it keeps the OFFSET inside the database's bigint.
     number = min(max(1, number), MAX_PAGE)
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    rows = [_list_row(values) for values in queryset.values(*_LIST_VALUES)[offset : offset + per_page + 1]]
     shown = rows[:per_page]
-    values: dict[int, list[str]] = {row.pk: [] for row in shown}
+    by_id = {row.pk: row for row in shown}
     if shown:
         for violation_id, value in (
-            ViolationItem.objects.filter(violation_id__in=list(values))
+            ViolationItem.objects.filter(violation_id__in=list(by_id))
             .order_by("violation_id", "kind", "value")
             .values_list("violation_id", "value")
         ):
-            values[violation_id].append(value)
-    for row in shown:
-        row.item_values = values[row.pk]
+            by_id[violation_id].item_values.append(value)
     return Page(rows=shown, number=number, per_page=per_page, has_next=len(rows) > per_page)
 
 

@@ -45,7 +45,7 @@ DEADLINE_LABELS = {
 }
 
 
-def appeal_window(violation: Violation | selectors.InboxCase, *, tz, now: datetime) -> dict:
+def appeal_window(violation: Violation | selectors.InboxCase | selectors.ListRow, *, tz, now: datetime) -> dict:
     """Days left in the appeal window, counted in calendar days of the organization's timezone."""
     days = (violation.appeal_by.astimezone(tz).date() - now.astimezone(tz).date()).days
     open_case = violation.is_open
@@ -77,7 +77,7 @@ def _case_prefix() -> str:
     return reverse("appeals:case", kwargs={"violation_pk": 0}).removesuffix("0/")
 
 
-def _row_display(v: Violation | selectors.InboxCase, *, case_prefix: str, viewer_tz) -> None:
+def _row_display(v: selectors.InboxCase | selectors.ListRow, *, case_prefix: str, viewer_tz) -> None:
     """Link and dates of a case row, computed once in Python: per-row {% url %} and |date cost more than the
     queries of the page."""
     v.case_url = f"{case_prefix}{v.pk}/"
