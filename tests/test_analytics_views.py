@@ -249,3 +249,29 @@ def test_dates_near_the_end_of_the_calendar_are_a_field_error(manager_client):
         assert "between the years 2000 and 2100" in response.content.decode()
         assert manager_client.get(f"{URL}?{query}&format=csv").status_code == 200
         assert manager_client.get(f"{URL}appeals/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("data", [None, {"date_from": "not a date", "kind": "nope", "account": "1", "round": "x"}])
+def test_filter_fields_partial_writes_what_djangos_label_and_widget_wrote(org, shop, data):
+    # The Jinja2 partial replaced a Django loop of label_tag + widget per field: same markup, errors included
+    # (whitespace between the tags aside).
+    from django.template import engines
+
+    from appeals.views.analytics import AnalyticsFilterForm
+    from core.templatetags.jinja_partials import render_partial
+
+    form = AnalyticsFilterForm(data, organization=org)
+    if data:
+        assert not form.is_valid()
+    django = engines["django"].from_string(
+        '{% load jinja_partials %}{% for field in form %}<div class="field">{{ field.label_tag }}'
+        '{% jinja "widget.html" field=field %}{% if field.errors %}<ul class="errorlist" role="alert">'
+        "{% for e in field.errors %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}</div>{% endfor %}"
+    )
+    written = render_partial("analytics/_filter_fields.html", {"form": form})
+
+    def tags(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip().replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
+
+    assert tags(written) == tags(django.render({"form": form}))
+    assert shop.name in written and ("errorlist" in written) == bool(data)

@@ -206,12 +206,20 @@ def _period_label(day: date, granularity: str) -> str:
 def _charts(data: dict[str, Any]) -> dict[str, Any]:
     g = data["granularity"]
     out = {}
+    # Both volumes have the same periods (and the trend too unless it fell back to months): date_format once each.
+    labels_of: dict[tuple[date, str], str] = {}
+
+    def label(period: date, granularity: str) -> str:
+        if (period, granularity) not in labels_of:
+            labels_of[(period, granularity)] = _period_label(period, granularity)
+        return labels_of[(period, granularity)]
+
     for key, kinds_key, title in (
         ("violations_volume", "violation_kinds", "Violations received"),
         ("appeals_volume", "appeal_kinds", "Appeals submitted"),
     ):
         rows = data[key]
-        labels = [_period_label(r["period"], g) for r in rows]
+        labels = [label(r["period"], g) for r in rows]
         series = [
             charts.Series(selectors.KIND_LABELS.get(k, k), [r["by_kind"][k] for r in rows], colour=kind_colour(k))
             for k in data[kinds_key]
@@ -223,7 +231,7 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
     # No period with enough decisions: the template says so instead of drawing bare axes.
     out["success_trend"] = trend["judged"] and charts.line_chart(
         f"Success rate per {tg} (periods with fewer than {stats.MIN_SAMPLE} decisions left out)",
-        [_period_label(r["period"], tg) for r in trend["rows"]],
+        [label(r["period"], tg) for r in trend["rows"]],
         # Periods with too few decisions to judge are gaps, not points.
         [None if r["rate"].too_few else r["rate"].rate for r in trend["rows"]],
         percent=True,
