@@ -11,9 +11,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils import dateformat
 
 from appeals.services.appeals import appeal_save_step, appeal_start
-from core.dates import day, moment, weekday
+from core.dates import RowDates, day, moment, weekday
 from tests.factories import ViolationFactory
 
 NY = ZoneInfo("America/New_York")
@@ -66,3 +67,24 @@ def test_submit_message_gives_the_due_date_in_the_organizations_timezone(org, sh
     # Tuesday Jan 6 + 3 business days in New York: Friday Jan 9 (was "2026-01-09", in UTC).
     [message] = _messages(response)
     assert "A decision is due by Jan 9, 2026;" in message and not re.search(ISO_DATE, message)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, month, day_, hour, minute, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+        for month, day_, hour, minute in [
+            (1, 1, 0, 0),
+            (2, 9, 9, 5),
+            (3, 10, 23, 59),
+            (5, 31, 12, 30),
+            (9, 3, 7, 0),
+            (12, 25, 18, 45),
+        ]
+    ]
+    + [datetime(987, 6, 7, 1, 2, tzinfo=UTC)],
+)
+def test_row_dates_write_what_django_dateformat_writes(value):
+    dates = RowDates()
+    assert dates.day(value) == dateformat.format(value, "M j, Y")
+    assert dates.day_time(value) == dateformat.format(value, "M j, H:i")
