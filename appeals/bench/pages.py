@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from appeals.bench.timing import p95, timed, timed_cpu
 from appeals.models import Account, Appeal, TimelineEvent, TimelineVerb, Violation
+from appeals.selectors.violations import INBOX_DECISION_DUE_DAYS, INBOX_GROUP_LIMIT, INBOX_WINDOW_DAYS
 from core.models import Membership, Role
 
 
@@ -150,25 +151,51 @@ def _run(sql: str, params: list) -> None:
 
 
 def sql_inbox(org: int):
+    """What the inbox shows (selectors.inbox_for_member): its five counts in one statement and the first rows of its
+    groups, each a range of an index. (It once counted all the organization's open cases instead of those in the
+    windows the page counts: ~9 ms at 1M, more than the page's own queries.)"""
+
     def run():
         now = timezone.now()
-        _run(
-            "SELECT v.id, v.reference, v.appeal_by, a.name FROM appeals_violation v JOIN appeals_account a ON "
-            "a.id = v.account_id WHERE v.organization_id = %s AND v.status IN ('not_appealed', 'draft') AND "
-            "v.appeal_by >= %s ORDER BY v.appeal_by LIMIT 10",
-            [org, now],
+        closing_until, due_until = (
+            now + timedelta(days=INBOX_WINDOW_DAYS),
+            now + timedelta(days=INBOX_DECISION_DUE_DAYS),
         )
-        _run(
-            "SELECT ap.id, ap.due_at, v.reference FROM appeals_appeal ap JOIN appeals_violation v ON "
-            "v.id = ap.violation_id WHERE ap.organization_id = %s AND ap.status = 'under_review' "
-            "ORDER BY ap.due_at LIMIT 10",
-            [org],
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM appeals_violation WHERE organization_id = %s AND status IN "
+                "('not_appealed', 'draft') AND appeal_by >= %s AND appeal_by <= %s), (SELECT count(*) FROM "
+                "appeals_violation WHERE organization_id = %s AND status = 'not_appealed' AND appeal_by > %s), "
+                "(SELECT count(*) FROM appeals_appeal WHERE organization_id = %s AND status = 'under_review' AND "
+                "due_at < %s), (SELECT count(*) FROM appeals_appeal WHERE organization_id = %s AND status = "
+                "'under_review' AND due_at >= %s AND due_at <= %s), (SELECT count(*) FROM appeals_noticeintake WHERE "
+                "organization_id = %s AND status = 'to_review')",
+                [org, now, closing_until, org, closing_until, org, now, org, now, due_until, org],
+            )
+            closing, not_appealed, overdue, due, _ = cursor.fetchone()
+        case = (
+            "SELECT v.id, v.reference, v.kind, v.status, v.appeal_by, a.name, u.full_name, u.email FROM "
+            "appeals_violation v JOIN appeals_account a ON a.id = v.account_id LEFT JOIN core_user u ON "
+            "u.id = v.assignee_id WHERE v.organization_id = %s AND "
         )
-        _run(
-            "SELECT count(*) FILTER (WHERE status IN ('not_appealed','draft')), count(*) FILTER "
-            "(WHERE status = 'under_review') FROM appeals_violation WHERE organization_id = %s",
-            [org],
+        decision = (
+            "SELECT ap.id, ap.round, ap.due_at, v.id, v.reference, v.kind, v.status, v.appeal_by, a.name, "
+            "u.full_name, u.email FROM appeals_appeal ap JOIN appeals_violation v ON v.id = ap.violation_id JOIN "
+            "appeals_account a ON a.id = v.account_id LEFT JOIN core_user u ON u.id = v.assignee_id "
+            "WHERE ap.organization_id = %s AND ap.status = 'under_review' AND "
         )
+        groups = [
+            (closing, case + "v.status IN ('not_appealed', 'draft') AND v.appeal_by >= %s AND v.appeal_by <= %s "
+             "ORDER BY v.appeal_by, v.id LIMIT %s", [org, now, closing_until]),
+            (overdue, decision + "ap.due_at < %s ORDER BY ap.due_at, ap.id LIMIT %s", [org, now]),
+            (due, decision + "ap.due_at >= %s AND ap.due_at <= %s ORDER BY ap.due_at, ap.id LIMIT %s",
+             [org, now, due_until]),
+            (not_appealed, case + "v.status = 'not_appealed' AND v.appeal_by > %s ORDER BY v.appeal_by, v.id "
+             "LIMIT %s", [org, closing_until]),
+        ]  # fmt: skip
+        for count, sql, params in groups:
+            if count:  # as the page: an empty group reads no rows
+                _run(sql, [*params, INBOX_GROUP_LIMIT])
 
     return run
 
