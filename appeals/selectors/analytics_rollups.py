@@ -26,6 +26,15 @@ ROLLUP_COLUMNS = [
     "violation_assignee_id",
     "decision_business_days",
 ]
+# The grouping sets appeals_decidedrollup keeps (migration 0021's SETS; a test checks they agree).
+ROLLUP_GROUPING_SETS = [
+    ("round", "evidence_count", "evidence_categories"),
+    ("readiness_score",),
+    ("notice_days",),
+    ("violation_kind", "violation_policy", "violation_assignee_id"),
+    ("violation_account_id",),
+    ("decision_business_days",),
+]
 # GROUPING() mask of the period alone (every other column aggregated), as the raw query would give it.
 PERIOD_ONLY = ((1 << len(ROLLUP_COLUMNS)) - 1) << 1
 
