@@ -28,6 +28,7 @@ from appeals.models import (
     Violation,
     ViolationItem,
 )
+from appeals.rollup_models import DecidedDay, DecidedRollup, PointsDay, SubmittedDay, ViolationDay
 from core.models import Membership, Organization, Role, User
 
 # Violations per COPY chunk: big enough that each COPY is long, small enough to keep memory low.
@@ -70,8 +71,8 @@ LATEST_STATUS = [
 POINTS_PENALTY = (0, 0, 0, 2, 4, 6, 12)
 POINTS_OTHER = (0, 0, 1, 2)
 EVIDENCE_COUNTS = (0, 1, 1, 2, 2, 3, 4, 5)
-# What appeals_decided_rollup_rebuild fills (migration 0021).
-ROLLUP_TABLES = ["appeals_decidedrollup", "appeals_decidedday"]
+# What appeals_decided_rollup_rebuild fills (migrations 0021 and 0025).
+ROLLUP_TABLES = [m._meta.db_table for m in (DecidedRollup, DecidedDay, ViolationDay, SubmittedDay, PointsDay)]
 CATEGORY_TYPES = [("image", "image/png"), ("document", "application/pdf"), ("spreadsheet", "text/csv")]
 
 
