@@ -100,6 +100,10 @@ def date(value: Any, format_string: str | None = None) -> str:
 
 
 def truncatechars(value: Any, length: int) -> str:
+    """Django's |truncatechars; a short ASCII string (already NFC, no combining characters) is returned as it is,
+    without a Truncator (a list page has 25 policies)."""
+    if type(value) is str and length > 0 and len(value) <= length and value.isascii():
+        return value
     return Truncator(value).chars(length)
 
 
