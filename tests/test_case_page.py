@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from appeals.models import Appeal, CaseStatus, Comment, TimelineEvent, TimelineVerb, Violation, ViolationItem, Watch
-from appeals.selectors.violations import TIMELINE_PAGE
+from appeals.selectors.prepared import PLACEHOLDER, PreparedRows
+from appeals.selectors.violations import TIMELINE_PAGE, case_detail
 from tests.factories import AppealFactory, MembershipFactory, ViolationFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +193,29 @@ def test_assignee_picker_lists_the_members_with_the_assignee_selected(
     assert response.status_code == 302
     violation.refresh_from_db()
     assert violation.assignee == member
+
+
+def test_case_detail_gives_its_rows_as_prefetched_each_linked_to_the_case(org, shop, member):
+    """The screenshots, escalations, appeals and tickets come from SQL compiled once (selectors/prepared.py): read
+    without a query, with their link to the case, typed as the ORM types them, and still filterable."""
+    violation = _case_with_history(org, shop, member, 1)
+    other = _case_with_history(org, shop, member, 1)  # its rows must not show up
+    case = case_detail(org, violation.pk)
+    with CaptureQueriesContext(connection) as captured:
+        appeals = list(case.appeals.all())
+        assert list(case.attachments.all()) == [] and list(case.escalations.all()) == []
+        assert list(case.tickets.all()) == []
+        assert all(a.violation is case for a in appeals)
+    assert len(captured) == 0
+    assert [a.round for a in appeals] == [1, 2]
+    assert [a.pk for a in appeals] == list(violation.appeals.order_by("round").values_list("pk", flat=True))
+    assert appeals[0].submitted_at.tzinfo is not None and appeals[0].status == Appeal.Status.UPHELD
+    assert case.appeals.filter(round=2).get().pk == appeals[1].pk  # a query on the case's appeals only
+    assert case_detail(org, other.pk).appeals.count() == 2
+
+
+def test_prepared_rows_take_only_plain_rows_of_one_model_with_one_placeholder():
+    with pytest.raises(ValueError):
+        PreparedRows(Appeal.objects.filter(violation_id=PLACEHOLDER).select_related("violation"), using="default")
+    with pytest.raises(ValueError):
+        PreparedRows(Appeal.objects.filter(violation_id=1), using="default")

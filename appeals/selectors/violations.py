@@ -31,6 +31,8 @@ from appeals.models import (
     Appeal,
     CaseStatus,
     Comment,
+    Escalation,
+    NoticeAttachment,
     NoticeIntake,
     SupportTicket,
     TimelineEvent,
@@ -38,6 +40,7 @@ from appeals.models import (
     ViolationItem,
     Watch,
 )
+from appeals.selectors.prepared import PLACEHOLDER, PreparedRows, as_prefetched
 from appeals.selectors.tickets import CASE_TICKETS_ORDER
 from core.models import Organization, User
 
@@ -550,23 +553,36 @@ def case_items(violation: Violation) -> list[ViolationItem]:
 
 @functools.lru_cache(maxsize=256)
 def _case_queryset(organization_id: int, repeat_window_days: int) -> QuerySet[Violation]:
-    """case_detail's query, built once per organization and repeat window: building its two subqueries and six
+    """case_detail's query, built once per organization and repeat window: building its two subqueries and two
     prefetches cost ~1.3 ms of Python a page. Never evaluated itself: get() works on a copy."""
     return (
         Violation.objects.filter(organization_id=organization_id)
         .select_related("account", "assignee", "created_by", "rule_version")
         .annotate(repeat_count=Coalesce(_repeat_window_count(repeat_window_days), 0), item_pairs=_item_pairs())
         .prefetch_related(
-            "attachments",
             Prefetch("watches", queryset=Watch.objects.select_related("user").order_by("pk")),
-            "escalations",
-            # The appeals table shows each appeal's stored evidence_count: no evidence rows are read.
-            Prefetch("appeals", queryset=Appeal.objects.order_by("round")),
             Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "id")),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _case_children(organization_id: int, using: str) -> tuple[tuple[str, PreparedRows], ...]:
+    """The case's rows of one model each, compiled once per organization and database (see prepared.py): ~0.5 ms of
+    Python less per list than a prefetch."""
+    return tuple(
+        (name, PreparedRows(queryset, using=using))
+        for name, queryset in (
+            ("attachments", NoticeAttachment.objects.filter(violation_id=PLACEHOLDER)),
+            ("escalations", Escalation.objects.filter(violation_id=PLACEHOLDER)),
+            # The appeals table shows each appeal's stored evidence_count: no evidence rows are read.
+            ("appeals", Appeal.objects.filter(violation_id=PLACEHOLDER).order_by("round")),
             # The ticket card (tickets.tickets_for_violation) shows the tickets' own fields only.
-            Prefetch(
+            (
                 "tickets",
-                queryset=SupportTicket.objects.filter(organization_id=organization_id).order_by(*CASE_TICKETS_ORDER),
+                SupportTicket.objects.filter(organization_id=organization_id, violation_id=PLACEHOLDER).order_by(
+                    *CASE_TICKETS_ORDER
+                ),
             ),
         )
     )
@@ -574,13 +590,16 @@ def _case_queryset(organization_id: int, repeat_window_days: int) -> QuerySet[Vi
 
 def case_detail(organization: Organization, violation_pk: int) -> Violation:
     """A case with everything its page shows, in a fixed number of queries (404 outside the organization):
-    the case row with its affected IDs and repeat count, then its screenshots, watchers, escalations, appeals,
-    comments, support tickets and the latest TIMELINE_PAGE timeline entries (`violation.timeline_page`).
+    the case row with its affected IDs and repeat count, then its watchers and comments (prefetched), screenshots,
+    escalations, appeals and support tickets (prepared queries, as if prefetched) and the latest TIMELINE_PAGE
+    timeline entries (`violation.timeline_page`).
 
     The organization's business calendar is built once for the page (header, outcomes and tickets all ask for it),
     and every appeal shares the organization and case instances, so no helper reads them again."""
     queryset = _case_queryset(organization.pk, organization.repeat_violation_days)
     violation = get_object_or_404(queryset, pk=violation_pk)
+    for name, rows in _case_children(organization.pk, violation._state.db):
+        as_prefetched(violation, name, rows.run(violation.pk), back="violation")
     organization.pin_business_calendar()
     violation.organization = organization
     for appeal in violation.appeals.all():
