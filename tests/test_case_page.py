@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from appeals.models import Appeal, CaseStatus, Comment, TimelineEvent, TimelineVerb, Violation, ViolationItem, Watch
+from appeals.selectors.case import TIMELINE_PAGE, case_detail
 from appeals.selectors.prepared import PLACEHOLDER, PreparedRows
-from appeals.selectors.violations import TIMELINE_PAGE, case_detail
 from tests.factories import AppealFactory, MembershipFactory, ViolationFactory
 
 pytestmark = pytest.mark.django_db

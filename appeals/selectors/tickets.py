@@ -188,7 +188,7 @@ def tickets_for_violation(
     tickets: list[SupportTicket] | None = None,
 ) -> list[tuple[SupportTicket, SlaReport]]:
     """The case page's ticket card: every ticket of the case with its SLA. `tickets`: the case's tickets in
-    CASE_TICKETS_ORDER when the page has read them (case_detail), else one query."""
+    CASE_TICKETS_ORDER when the page has read them (selectors.case.case_detail), else one query."""
     now = now or timezone.now()
     if tickets is None:
         tickets = list(

@@ -20,6 +20,7 @@ from appeals.filters import ViolationFilter
 from appeals.forms.saved_views import SavedViewForm, list_query
 from appeals.forms.violations import AssignForm, AttachmentForm, BulkForm, ViolationForm
 from appeals.models import Account, CaseStatus, NoticeAttachment, SavedView, Violation, ViolationKind
+from appeals.selectors import case as case_selectors
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
@@ -302,7 +303,7 @@ def _assign_form(request: HttpRequest, violation: Violation) -> AssignForm:
 
 def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
     groups: dict[str, list[str]] = {}
-    for item in selectors.case_items(violation):
+    for item in case_selectors.case_items(violation):
         groups.setdefault(item.get_kind_display(), []).append(item.value)
     return list(groups.items())
 
@@ -310,7 +311,7 @@ def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
 @require_GET
 @member_required()
 def case(request: HttpRequest, violation_pk: int) -> HttpResponse:
-    violation = selectors.case_detail(request.organization, violation_pk)
+    violation = case_selectors.case_detail(request.organization, violation_pk)
     return render(request, "appeals/case.html", _case_context(request, violation))
 
 
@@ -324,7 +325,7 @@ def case_timeline(request: HttpRequest, violation_pk: int) -> HttpResponse:
         before = int(request.GET.get("before", ""))
     except ValueError:
         before = None
-    context = {"violation": violation, "timeline": selectors.timeline_page(violation, before=before)}
+    context = {"violation": violation, "timeline": case_selectors.timeline_page(violation, before=before)}
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(
         request, "appeals/case/timeline.html#entries" if partial else "appeals/case/timeline.html", context
@@ -357,7 +358,7 @@ def violation_edit(request: HttpRequest, violation_pk: int) -> HttpResponse:
 
 def _people_response(request: HttpRequest, violation: Violation) -> HttpResponse:
     if request.htmx:
-        violation = selectors.case_detail(request.organization, violation.pk)
+        violation = case_selectors.case_detail(request.organization, violation.pk)
         context = {**_case_context(request, violation), "header_oob": True}
         return render(request, "appeals/case.html#people", context)
     return redirect("appeals:case", violation_pk=violation.pk)
