@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "core.tenancy.organization_context",
                 "core.navigation.navigation",
+                "core.jinja2.csrf_once",
             ],
         },
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -261,3 +262,22 @@ def test_a_free_text_filter_counts_exactly_only_up_to_the_search_limit(org, shop
             assert "of 30 matching" in body, query
     body = member_client.get("/violations/?kind=listing_removal&q=+").content.decode()
     assert "Showing 1–25 of 30 matching violations." in body
+
+
+def test_the_list_masks_its_csrf_token_once_and_the_token_is_accepted(org, member):
+    from django.test import Client
+
+    view = SavedView.objects.create(user=member, organization=org, name="Mine", query="assignee=me")
+    ViolationFactory(organization=org)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
+    client.get("/healthz")
+    html = client.get("/violations/").content.decode()
+    fields = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    header = re.findall(r'"X-CSRFToken": "([^"]+)"', html)
+    # The saved view's delete form, the bulk form, the save form, the layout's forms and htmx's header: two masks of
+    # the token (csrf_input's and csrf_token's), not one per use.
+    tokens = fields + header
+    assert len(tokens) >= 6 and len(set(tokens)) == 2
+    assert client.post(_delete_url(view), {"csrfmiddlewaretoken": tokens[0]}).status_code == 302
+    assert not SavedView.objects.filter(pk=view.pk).exists()
