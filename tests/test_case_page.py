@@ -214,8 +214,9 @@ def test_case_detail_gives_its_rows_as_prefetched_each_linked_to_the_case(org, s
     assert case_detail(org, other.pk).appeals.count() == 2
 
 
-def test_prepared_rows_take_only_plain_rows_of_one_model_with_one_placeholder():
-    with pytest.raises(ValueError):
-        PreparedRows(Appeal.objects.filter(violation_id=PLACEHOLDER).select_related("violation"), using="default")
+def test_prepared_rows_take_one_placeholder_and_no_related_manager(org, shop, member):
+    violation = _case_with_history(org, shop, member, 1)
     with pytest.raises(ValueError):
         PreparedRows(Appeal.objects.filter(violation_id=1), using="default")
+    with pytest.raises(ValueError):  # its rows would need the manager's instance
+        PreparedRows(violation.appeals.filter(pk=PLACEHOLDER), using="default")

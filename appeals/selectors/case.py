@@ -6,13 +6,13 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import router
 from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
     Func,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     StringAgg,
@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Concat
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from appeals.models import (
     Appeal,
@@ -55,6 +55,21 @@ class TimelinePage:
         return self.events[-1] if self.events else None
 
 
+def _timeline_rows(events: QuerySet[TimelineEvent], limit: int) -> QuerySet[TimelineEvent]:
+    # An entry shows its appeal's round only: no appeal row (~40 columns) is read.
+    return (
+        events.select_related("actor")
+        .annotate(appeal_round=F("appeal__round"))
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
+
+
+def _timeline_page(violation: Violation, rows: list[TimelineEvent], limit: int) -> TimelinePage:
+    for event in rows:
+        event.violation = violation
+    return TimelinePage(events=rows[:limit], has_older=len(rows) > limit)
+
+
 def timeline_page(violation: Violation, *, before: int | None = None, limit: int = TIMELINE_PAGE) -> TimelinePage:
     """Up to `limit` entries older than entry `before` (the newest when None): one query on index
     (violation, created_at), whatever the length of the history."""
@@ -62,15 +77,7 @@ def timeline_page(violation: Violation, *, before: int | None = None, limit: int
     if before is not None:
         pivot = Subquery(TimelineEvent.objects.filter(pk=before, violation=violation).values("created_at")[:1])
         events = events.filter(Q(created_at__lt=pivot) | Q(created_at=pivot, pk__lt=before))
-    # An entry shows its appeal's round only: no appeal row (~40 columns) is read.
-    rows = list(
-        events.select_related("actor")
-        .annotate(appeal_round=F("appeal__round"))
-        .order_by("-created_at", "-id")[: limit + 1]
-    )
-    for event in rows:
-        event.violation = violation
-    return TimelinePage(events=rows[:limit], has_older=len(rows) > limit)
+    return _timeline_page(violation, list(_timeline_rows(events, limit)), limit)
 
 
 def _repeat_window_count(window_days: int) -> Subquery:
@@ -107,58 +114,67 @@ def case_items(violation: Violation) -> list[ViolationItem]:
     ]
 
 
+@dataclass(frozen=True)
+class _CaseReads:
+    case: PreparedRows
+    children: tuple[tuple[str, PreparedRows], ...]  # (relation name, its rows)
+    timeline: PreparedRows
+
+
 @functools.lru_cache(maxsize=256)
-def _case_queryset(organization_id: int, repeat_window_days: int) -> QuerySet[Violation]:
-    """case_detail's query, built once per organization and repeat window: building its two subqueries and two
-    prefetches cost ~1.3 ms of Python a page. Never evaluated itself: get() works on a copy."""
-    return (
-        Violation.objects.filter(organization_id=organization_id)
+def _case_reads(organization_id: int, repeat_window_days: int, using: str) -> _CaseReads:
+    """case_detail's queries, compiled once per organization, repeat window and database (see prepared.py): the ORM
+    spent ~0.5 ms of Python building the SQL of each, every page. Each takes the case's id."""
+    case = (
+        Violation.objects.filter(organization_id=organization_id, pk=PLACEHOLDER)
         .select_related("account", "assignee", "created_by", "rule_version")
         .annotate(repeat_count=Coalesce(_repeat_window_count(repeat_window_days), 0), item_pairs=_item_pairs())
-        .prefetch_related(
-            Prefetch("watches", queryset=Watch.objects.select_related("user").order_by("pk")),
-            Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "id")),
-        )
     )
-
-
-@functools.lru_cache(maxsize=256)
-def _case_children(organization_id: int, using: str) -> tuple[tuple[str, PreparedRows], ...]:
-    """The case's rows of one model each, compiled once per organization and database (see prepared.py): ~0.5 ms of
-    Python less per list than a prefetch."""
-    return tuple(
-        (name, PreparedRows(queryset, using=using))
-        for name, queryset in (
-            ("attachments", NoticeAttachment.objects.filter(violation_id=PLACEHOLDER)),
-            ("escalations", Escalation.objects.filter(violation_id=PLACEHOLDER)),
-            # The appeals table shows each appeal's stored evidence_count: no evidence rows are read.
-            ("appeals", Appeal.objects.filter(violation_id=PLACEHOLDER).order_by("round")),
-            # The ticket card (tickets.tickets_for_violation) shows the tickets' own fields only.
-            (
-                "tickets",
-                SupportTicket.objects.filter(organization_id=organization_id, violation_id=PLACEHOLDER).order_by(
-                    *CASE_TICKETS_ORDER
-                ),
+    children = (
+        ("attachments", NoticeAttachment.objects.filter(violation_id=PLACEHOLDER)),
+        ("watches", Watch.objects.filter(violation_id=PLACEHOLDER).select_related("user").order_by("pk")),
+        ("escalations", Escalation.objects.filter(violation_id=PLACEHOLDER)),
+        # The appeals table shows each appeal's stored evidence_count: no evidence rows are read.
+        ("appeals", Appeal.objects.filter(violation_id=PLACEHOLDER).order_by("round")),
+        (
+            "comments",
+            Comment.objects.filter(violation_id=PLACEHOLDER).select_related("author").order_by("created_at", "id"),
+        ),
+        # The ticket card (tickets.tickets_for_violation) shows the tickets' own fields only.
+        (
+            "tickets",
+            SupportTicket.objects.filter(organization_id=organization_id, violation_id=PLACEHOLDER).order_by(
+                *CASE_TICKETS_ORDER
             ),
-        )
+        ),
+    )
+    return _CaseReads(
+        case=PreparedRows(case, using=using),
+        children=tuple((name, PreparedRows(queryset, using=using)) for name, queryset in children),
+        timeline=PreparedRows(
+            _timeline_rows(TimelineEvent.objects.filter(violation_id=PLACEHOLDER), TIMELINE_PAGE), using=using
+        ),
     )
 
 
 def case_detail(organization: Organization, violation_pk: int) -> Violation:
     """A case with everything its page shows, in a fixed number of queries (404 outside the organization):
-    the case row with its affected IDs and repeat count, then its watchers and comments (prefetched), screenshots,
-    escalations, appeals and support tickets (prepared queries, as if prefetched) and the latest TIMELINE_PAGE
-    timeline entries (`violation.timeline_page`).
+    the case row with its affected IDs and repeat count, then its screenshots, watchers, escalations, appeals,
+    comments and support tickets (as if prefetched) and the latest TIMELINE_PAGE timeline entries
+    (`violation.timeline_page`).
 
     The organization's business calendar is built once for the page (header, outcomes and tickets all ask for it),
     and every appeal shares the organization and case instances, so no helper reads them again."""
-    queryset = _case_queryset(organization.pk, organization.repeat_violation_days)
-    violation = get_object_or_404(queryset, pk=violation_pk)
-    for name, rows in _case_children(organization.pk, violation._state.db):
+    reads = _case_reads(organization.pk, organization.repeat_violation_days, router.db_for_read(Violation))
+    found = reads.case.run(violation_pk)
+    if not found:
+        raise Http404("No Violation matches the given query.")
+    violation = found[0]
+    for name, rows in reads.children:
         as_prefetched(violation, name, rows.run(violation.pk), back="violation")
     organization.pin_business_calendar()
     violation.organization = organization
     for appeal in violation.appeals.all():
         appeal.organization = organization
-    violation.timeline_page = timeline_page(violation)
+    violation.timeline_page = _timeline_page(violation, reads.timeline.run(violation.pk), TIMELINE_PAGE)
     return violation

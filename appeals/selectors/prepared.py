@@ -1,16 +1,18 @@
 """Queries compiled to SQL once and run many times with one changing parameter (the case page's child rows).
 
 Django compiles a queryset's SQL on every evaluation: ~0.5 ms of Python for each of the case page's prefetches, more
-than reading their rows. A PreparedRows keeps the SQL, the column converters and the field order of a queryset of
-one model (no select_related, no annotations) and builds the instances the way Django's ModelIterable does. No
+than reading their rows. A PreparedRows keeps the SQL, the column converters, the field order and the related
+populators of a queryset and builds the instances the way Django's ModelIterable does. No
 maintained library does this for Django's ORM (the query-cache packages cache results, not compiled SQL)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 # Stands for the parameter in the compiled SQL: a value no real row id takes.
 PLACEHOLDER = -918_273_645
@@ -18,21 +20,29 @@ PLACEHOLDER = -918_273_645
 
 class PreparedRows:
     def __init__(self, queryset: QuerySet, *, using: str) -> None:
-        """`queryset` filters on PLACEHOLDER exactly once; run() replaces it."""
+        """`queryset` uses PLACEHOLDER exactly once among its parameters; run() replaces it. Its select_related rows
+        and annotations are read as the ORM reads them (its related populators, its annotation columns)."""
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         if list(params).count(PLACEHOLDER) != 1:
             raise ValueError("The queryset must use PLACEHOLDER exactly once.")
-        if compiler.klass_info is None or compiler.klass_info.get("related_klass_infos") or compiler.annotation_col_map:
-            raise ValueError("Only plain rows of one model (no select_related, no annotations).")
+        if compiler.klass_info is None or queryset._known_related_objects:
+            raise ValueError("Only rows of a model, read from the model's own manager.")
         self.model: type[Model] = queryset.model
         self.using = using
         self.sql, self.params = sql, list(params)
         self.position = self.params.index(PLACEHOLDER)
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        self.init_list = [field.target.attname for field in fields]
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = [column[0] for column in select[: compiler.col_count]]
         # (position, converters, expression); each run passes its own thread's connection, as the ORM does.
         self.converters = [(pos, convs, expr) for pos, (convs, expr) in compiler.get_converters(fields).items()]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.model_slice = slice(start, end)
+        self.init_list = [column[0].target.attname for column in select[start:end]]
+        fetch_mode = queryset._fetch_mode
+        self.populators = get_related_populators(klass_info, select, using, fetch_mode)
+        self.annotations = list(compiler.annotation_col_map.items())
+        self.from_db = functools.partial(self.model.from_db, fetch_mode=fetch_mode)
 
     def run(self, value: Any) -> list[Model]:
         """The rows for `value`, as model instances read from self.using (one query)."""
@@ -50,8 +60,16 @@ class PreparedRows:
                     for convert in convs:
                         value = convert(value, expression, connection)
                     row[pos] = value
-        from_db, using, init_list = self.model.from_db, self.using, self.init_list
-        return [from_db(using, init_list, row) for row in rows]
+        objects = []
+        from_db, using, init_list, model_slice = self.from_db, self.using, self.init_list, self.model_slice
+        for row in rows:
+            obj = from_db(using, init_list, row[model_slice])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
 
 
 def as_prefetched(instance: Model, name: str, rows: list[Model], *, back: str | None) -> None:
