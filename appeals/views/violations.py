@@ -24,6 +24,7 @@ from appeals.selectors import case as case_selectors
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services import violations as services
+from appeals.templatetags.case_page import HELPERS as CASE_HELPERS
 from core.dates import RowDates
 from core.db_router import read_alias_for
 from core.models import Role
@@ -280,6 +281,7 @@ def _case_context(request: HttpRequest, violation: Violation) -> dict:
     violation.window = appeal_window(violation, tz=request.organization.zoneinfo, now=timezone.now())
     watchers = [w.user for w in violation.watches.all()]
     return {
+        **CASE_HELPERS,
         "violation": violation,
         "appeals": list(violation.appeals.all()),
         "timeline": violation.timeline_page,
@@ -312,7 +314,7 @@ def _items_by_kind(violation: Violation) -> list[tuple[str, list[str]]]:
 @member_required()
 def case(request: HttpRequest, violation_pk: int) -> HttpResponse:
     violation = case_selectors.case_detail(request.organization, violation_pk)
-    return render(request, "appeals/case.html", _case_context(request, violation))
+    return render(request, "appeals/case.html", _case_context(request, violation), using="jinja2")
 
 
 @require_GET
@@ -360,7 +362,7 @@ def _people_response(request: HttpRequest, violation: Violation) -> HttpResponse
     if request.htmx:
         violation = case_selectors.case_detail(request.organization, violation.pk)
         context = {**_case_context(request, violation), "header_oob": True}
-        return render(request, "appeals/case.html#people", context)
+        return render(request, "appeals/case/_people.html", context, using="jinja2")
     return redirect("appeals:case", violation_pk=violation.pk)
 
 
