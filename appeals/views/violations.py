@@ -298,8 +298,7 @@ def _case_context(request: HttpRequest, violation: Violation) -> dict:
 def _assign_form(request: HttpRequest, violation: Violation) -> AssignForm:
     form = AssignForm(organization=request.organization, initial={"assignee": violation.assignee_id})
     # The picker's options as plain pairs (its queryset still validates a POST): no model choice iterator.
-    members = selectors.organization_members(request.organization).values_list("pk", "full_name", "email")
-    form.fields["assignee"].choices = [("", "Nobody"), *((str(pk), name or email) for pk, name, email in members)]
+    form.fields["assignee"].choices = case_selectors.assignee_choices(request.organization)
     return form
 
 
