@@ -248,7 +248,8 @@ def table(report: dict) -> str:
         "reminder sweep (1,500 due)",
         lambda r: (
             f"{r['sweep']['total_seconds']} s over {r['sweep']['open_appeals']:,} open "
-            f"({r['sweep']['reminder_rows']:,} rows in {r['sweep']['seconds']} s, "
+            f"({r['sweep'].get('due_deadlines', 0):,} deadlines due, "
+            f"{r['sweep']['reminder_rows']:,} rows in {r['sweep']['seconds']} s, "
             f"{r['sweep']['claims']:,} claimed in {r['sweep']['claim_seconds']} s, "
             f"{r['sweep'].get('tasks_published', 0):,} tasks published in {r['sweep'].get('publish_seconds')} s)"
         ),
