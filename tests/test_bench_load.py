@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from appeals.bench.load import end_sessions
+from appeals.bench.load import end_sessions, web_cpu_seconds
 
 PASSWORD = "correct-horse-battery"
 
@@ -45,3 +47,21 @@ def test_the_load_test_ends_the_bench_clients_sessions_before_it_logs_in(owner, 
     with caplog.at_level(logging.WARNING, logger="django.security.SuspiciousSession"):
         _log_in_elsewhere()
     assert "Session data corrupted" not in caplog.text
+
+
+def test_web_cpu_counts_the_workers_that_already_exited():
+    """A recycled worker's CPU is still counted: through its master's reaped-children time."""
+    burn = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
+    master_code = (
+        "import subprocess, sys, time\n"
+        f"subprocess.run([sys.executable, '-c', {burn!r}])\n"
+        "print('reaped', flush=True)\n"
+        "time.sleep(30)"
+    )
+    master = subprocess.Popen([sys.executable, "-c", master_code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert master.stdout.readline().strip() == "reaped"
+        assert web_cpu_seconds(master.pid) >= 0.45
+    finally:
+        master.kill()
+        master.wait()

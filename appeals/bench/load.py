@@ -130,7 +130,7 @@ def _cpu_snapshot(master: int) -> dict[str, float]:
         backends = [row[0] for row in cursor.fetchall()]
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
-        "web": sum(_cpu_seconds(pid) for pid in _children(master)),
+        "web": web_cpu_seconds(master),
         "postgres": sum(_cpu_seconds(pid) for pid in backends),
         "load generator": children.ru_utime + children.ru_stime,
     }
@@ -140,12 +140,21 @@ def _cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, floa
     return {key: round((after[key] - before[key]) * 1000 / max(requests, 1), 2) for key in after}
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: children it has waited for
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def web_cpu_seconds(master: int) -> float:
+    """CPU seconds of the gunicorn master and every worker it has had: the live workers' own, plus what the workers
+    it recycled (max_requests) or replaced spent before they exited (the master's reaped-children time)."""
+    return _cpu_seconds(master, reaped_children=True) + sum(_cpu_seconds(pid) for pid in _children(master))
 
 
 def _children(master: int) -> list[int]:
