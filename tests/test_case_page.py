@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, CaseStatus, Comment, TimelineEvent, TimelineVerb, Violation, ViolationItem, Watch
 from appeals.selectors.case import TIMELINE_PAGE, case_detail
-from appeals.selectors.prepared import PLACEHOLDER, PreparedRows
+from core.prepared import PLACEHOLDER, PreparedRows
 from tests.factories import AppealFactory, MembershipFactory, ViolationFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +196,7 @@ def test_assignee_picker_lists_the_members_with_the_assignee_selected(
 
 
 def test_case_detail_gives_its_rows_as_prefetched_each_linked_to_the_case(org, shop, member):
-    """The screenshots, escalations, appeals and tickets come from SQL compiled once (selectors/prepared.py): read
+    """The screenshots, escalations, appeals and tickets come from SQL compiled once (core/prepared.py): read
     without a query, with their link to the case, typed as the ORM types them, and still filterable."""
     violation = _case_with_history(org, shop, member, 1)
     other = _case_with_history(org, shop, member, 1)  # its rows must not show up

@@ -33,9 +33,9 @@ from appeals.models import (
     ViolationItem,
     Watch,
 )
-from appeals.selectors.prepared import PLACEHOLDER, PreparedRows, as_prefetched
 from appeals.selectors.tickets import CASE_TICKETS_ORDER
 from core.models import Organization, User
+from core.prepared import PLACEHOLDER, PreparedRows, as_prefetched
 
 TIMELINE_PAGE = 20  # timeline entries on the case page; older ones come a page at a time ("Show older")
 # One string of a case's affected IDs: "kind<US>value" pairs joined by <RS> (ASCII unit and record separators, which
