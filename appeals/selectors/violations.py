@@ -3,11 +3,12 @@ with rows."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.db import connection, router
 from django.db.models import (
     BooleanField,
     F,
@@ -27,6 +28,7 @@ from appeals.models import (
     ViolationItem,
 )
 from core.models import Organization, User
+from core.prepared import PreparedValues, slot_datetime, slot_id
 
 INBOX_WINDOW_DAYS = 7  # "window closing": appeal_by within this many days
 INBOX_DECISION_DUE_DAYS = 2  # "decision due": under review, decision expected within this many days
@@ -172,6 +174,41 @@ def _inbox_case(values: dict, prefix: str = "") -> InboxCase:
     )
 
 
+# Stand-ins of the inbox rows' compiled queries (core/prepared.py).
+_ORG, _ASSIGNEE, _FROM, _UNTIL = slot_id(0), slot_id(1), slot_datetime(0), slot_datetime(1)
+_INBOX_SLOTS = {"organization": _ORG, "assignee": _ASSIGNEE, "start": _FROM, "until": _UNTIL}
+# The ends of each group's window.
+_INBOX_WINDOW_SLOTS = {
+    "closing": ("start", "until"),
+    "overdue": ("start",),
+    "due": ("start", "until"),
+    "not_appealed": ("until",),
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _inbox_group_rows(group: str, mine: bool, using: str) -> PreparedValues:
+    """The first INBOX_GROUP_LIMIT rows of an inbox group, compiled once per group, "mine" and database: the ORM
+    spent ~1.5 ms of Python building the SQL of the page's three or four lists, more than running them."""
+    if group in ("overdue", "due"):
+        rows = Appeal.objects.filter(organization_id=_ORG, status=Appeal.Status.UNDER_REVIEW)
+        rows = rows.filter(violation__assignee_id=_ASSIGNEE) if mine else rows
+        window = Q(due_at__lt=_FROM) if group == "overdue" else Q(due_at__gte=_FROM, due_at__lte=_UNTIL)
+        columns = ("id", "round", "due_at", *(f"violation__{c}" for c in _INBOX_CASE_VALUES))
+        rows = rows.filter(window).order_by("due_at", "pk").values(*columns)
+    else:
+        rows = Violation.objects.filter(organization_id=_ORG)
+        rows = rows.filter(assignee_id=_ASSIGNEE) if mine else rows
+        if group == "closing":
+            window = Q(status__in=OPEN_STATUSES, appeal_by__gte=_FROM, appeal_by__lte=_UNTIL)
+        else:
+            window = Q(status=CaseStatus.NOT_APPEALED, appeal_by__gt=_UNTIL)
+        rows = rows.filter(window).order_by("appeal_by", "pk").values(*_INBOX_CASE_VALUES)
+    used = {"organization", *_INBOX_WINDOW_SLOTS[group], *(["assignee"] if mine else [])}
+    slots = {name: stand_in for name, stand_in in _INBOX_SLOTS.items() if name in used}
+    return PreparedValues(rows[:INBOX_GROUP_LIMIT], using=using, slots=slots)
+
+
 def inbox_for_member(
     organization: Organization, *, user: User | None = None, mine: bool = False, now: datetime | None = None
 ) -> Inbox:
@@ -181,16 +218,7 @@ def inbox_for_member(
     now = now or timezone.now()
     closing_until = now + timedelta(days=INBOX_WINDOW_DAYS)
     due_until = now + timedelta(days=INBOX_DECISION_DUE_DAYS)
-    violations = Violation.objects.filter(organization=organization)
-    closing_q = Q(status__in=OPEN_STATUSES, appeal_by__gte=now, appeal_by__lte=closing_until)
-    not_appealed_q = Q(status=CaseStatus.NOT_APPEALED, appeal_by__gt=closing_until)
-    reviews = Appeal.objects.filter(organization=organization, status=Appeal.Status.UNDER_REVIEW)
     mine = mine and user is not None
-    if mine:
-        violations = violations.filter(assignee=user)
-        reviews = reviews.filter(violation__assignee=user)
-    overdue_q = Q(due_at__lt=now)
-    due_q = Q(due_at__gte=now, due_at__lte=due_until)
     counts = _inbox_counts(
         organization,
         assignee_id=user.pk if mine else None,
@@ -198,21 +226,18 @@ def inbox_for_member(
         closing_until=closing_until,
         due_until=due_until,
     )
+    using = router.db_for_read(Violation)
+    parameters = {"organization": organization.pk, "assignee": user.pk if mine else None}
 
-    def violation_rows(q: Q, count: int) -> list[InboxCase]:
-        if not count:
+    def rows(group: str, start: datetime, until: datetime) -> list[dict]:
+        if not counts[group]:
             return []
-        rows = violations.filter(q).order_by("appeal_by", "pk").values(*_INBOX_CASE_VALUES)[:INBOX_GROUP_LIMIT]
-        return [_inbox_case(values) for values in rows]
+        return _inbox_group_rows(group, mine, using).run(**parameters, start=start, until=until)
 
-    def appeal_rows(q: Q, count: int) -> list[InboxDecision]:
-        if not count:
-            return []
-        rows = (
-            reviews.filter(q)
-            .order_by("due_at", "pk")
-            .values("id", "round", "due_at", *(f"violation__{c}" for c in _INBOX_CASE_VALUES))[:INBOX_GROUP_LIMIT]
-        )
+    def violation_rows(group: str) -> list[InboxCase]:
+        return [_inbox_case(values) for values in rows(group, now, closing_until)]
+
+    def appeal_rows(group: str) -> list[InboxDecision]:
         return [
             InboxDecision(
                 pk=values["id"],
@@ -220,7 +245,7 @@ def inbox_for_member(
                 due_at=values["due_at"],
                 violation=_inbox_case(values, "violation__"),
             )
-            for values in rows
+            for values in rows(group, now, due_until)
         ]
 
     groups = [
@@ -229,14 +254,14 @@ def inbox_for_member(
             "Appeal window closing",
             f"Not appealed yet, and the platform's window closes within {INBOX_WINDOW_DAYS} days.",
             counts["closing"],
-            violation_rows(closing_q, counts["closing"]),
+            violation_rows("closing"),
         ),
         InboxGroup(
             "overdue",
             "Decision overdue",
             "Under review past the expected decision date: check Seller Center, then consider escalating.",
             counts["overdue"],
-            appeal_rows(overdue_q, counts["overdue"]),
+            appeal_rows("overdue"),
             of_appeals=True,
         ),
         InboxGroup(
@@ -244,7 +269,7 @@ def inbox_for_member(
             "Decision due",
             f"Under review, decision expected within {INBOX_DECISION_DUE_DAYS} days.",
             counts["due"],
-            appeal_rows(due_q, counts["due"]),
+            appeal_rows("due"),
             of_appeals=True,
         ),
         InboxGroup(
@@ -252,7 +277,7 @@ def inbox_for_member(
             "Not yet appealed",
             "Recorded cases with time left to appeal.",
             counts["not_appealed"],
-            violation_rows(not_appealed_q, counts["not_appealed"]),
+            violation_rows("not_appealed"),
         ),
     ]
     inbox = Inbox(groups=groups, mine=mine, notices_to_review=counts["to_review"])
@@ -264,7 +289,7 @@ def inbox_for_member(
         )
         inbox.notices, inbox.more_notices = notices[:INBOX_NOTICES_SHOWN], len(notices) > INBOX_NOTICES_SHOWN
     if inbox.total == 0 and not mine:
-        inbox.has_violations = violations.exists()
+        inbox.has_violations = Violation.objects.filter(organization=organization).exists()
         inbox.has_accounts = inbox.has_violations or Account.objects.filter(organization=organization).exists()
     return inbox
 
