@@ -6,18 +6,29 @@ organization is a 404 whatever the URL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.db import router
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from core.models import Membership, Role
+from core.prepared import PLACEHOLDER, PreparedRows
 
 SESSION_KEY = "organization_id"
 M = TypeVar("M", bound=Model)
+
+
+@functools.lru_cache(maxsize=8)
+def _memberships_of_user(using: str) -> PreparedRows:
+    """A user's memberships with their organizations, oldest first: every page reads them, so their SQL is compiled
+    once per database (core/prepared.py) instead of ~0.4 ms of the ORM's Python each page."""
+    memberships = Membership.objects.filter(user_id=PLACEHOLDER).select_related("organization")
+    return PreparedRows(memberships.order_by("created_at", "id"), using=using)
 
 
 class CurrentOrganizationMiddleware:
@@ -32,9 +43,7 @@ class CurrentOrganizationMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             # One query for both the current membership and the organization switcher (a member has a few).
-            memberships = list(
-                Membership.objects.filter(user=user).select_related("organization").order_by("created_at", "id")
-            )
+            memberships = _memberships_of_user(router.db_for_read(Membership)).run(user.pk)
             request.all_memberships = memberships  # type: ignore[attr-defined]
             wanted = request.session.get(SESSION_KEY)
             membership = next((m for m in memberships if m.organization_id == wanted), None) or (
