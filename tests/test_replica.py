@@ -9,7 +9,6 @@ Run: .ci/pg-replica start && DATABASE_URL=postgres://postgres@127.0.0.1:5432/tes
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from appeals.bench.replica import replay_paused
 from appeals.models import Appeal
 from core import db_router
 from core.models import Role
@@ -115,17 +115,6 @@ def test_the_writer_reads_their_writes_from_the_primary(team):
         listed = client.get("/api/v1/accounts", headers=headers)
     assert "RPL-NEW" in listed.content.decode()
     assert reads_on_replica(replica) == []
-
-
-@contextmanager
-def replay_paused():
-    with connections["replica"].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
-    try:
-        yield
-    finally:
-        with connections["replica"].cursor() as cursor:
-            cursor.execute("SELECT pg_wal_replay_resume()")
 
 
 def test_a_lagging_replica_is_skipped_and_healthz_shows_the_lag(team, settings, client):

@@ -9,6 +9,7 @@ database is replicated) and run the bench with DATABASE_REPLICA_URL=postgres://p
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -63,6 +64,22 @@ def replica_pages(analytics_org: int, list_org: int, runs: int, *, stdout) -> di
 
 def _where() -> str:
     return f"{settings.DATABASES[REPLICA]['HOST']}:{settings.DATABASES[REPLICA]['PORT']}"
+
+
+@contextmanager
+def replay_paused():
+    """With a replica on the same machine, its replay of a seed took a core from the seed being timed: the replica
+    keeps receiving the WAL meanwhile and replays it afterwards (wait_for_replay times that)."""
+    if REPLICA not in connections.settings:
+        yield
+        return
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
 
 
 def wait_for_replay(timeout: float = 600) -> float:

@@ -22,7 +22,7 @@ from appeals.bench.imports import import_file
 from appeals.bench.load import load
 from appeals.bench.pages import pages
 from appeals.bench.recompute import recompute_bench
-from appeals.bench.replica import replica_pages, wait_for_replay
+from appeals.bench.replica import replay_paused, replica_pages, wait_for_replay
 from appeals.bench.search import search
 from appeals.bench.seed import decided, largest_orgs, seed, vacuum
 from appeals.bench.sweep import sweep
@@ -107,7 +107,8 @@ def run_scale(
     if reuse:
         result |= {"seed_seconds": 0.0, "vacuum_seconds": vacuum()}
     else:
-        result |= seed(scale, orgs, stdout=stdout)
+        with replay_paused():
+            result |= seed(scale, orgs, stdout=stdout)
     if sweep_only:
         result["sweep"] = sweep(stdout=stdout)
         return result
