@@ -5,7 +5,9 @@ Rows are written only by the triggers and functions of migrations 0021, 0022 and
 same transaction as the appeal or violation row they count, whatever changed it (a service, a signal's refresh, a
 QuerySet.update, a cascade); `manage.py analytics_rollups` and seed_demo rebuild them all with one SQL function,
 appeals_decided_rollup_rebuild(organization id or NULL). The dashboard reads them on PostgreSQL when its filters are
-ones a rollup keeps (selectors.analytics); SQLite has the tables but neither triggers nor reads.
+ones a rollup keeps (selectors.analytics); SQLite has the tables but neither triggers nor reads. On PostgreSQL each
+table's unique key (organization first) INCLUDEs its counts (migration 0026, which Django's state does not show), so
+the dashboard reads an organization's rows by index-only scans.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ from appeals.selectors.analytics import (
     local_range,
 )
 from appeals.selectors.analytics_rollups import ROLLUP_COLUMNS, ROLLUP_GROUPING_SETS, RollupSpan
-from appeals.services.analytics_rollups import analytics_rollups_differences, analytics_rollups_rebuild
+from appeals.services.analytics_rollups import TABLES, analytics_rollups_differences, analytics_rollups_rebuild
 from tests.factories import AccountFactory, AppealFactory, UserFactory, ViolationFactory
 
 pytestmark = [pytest.mark.postgres]
@@ -229,12 +230,19 @@ def test_rebuild_restores_rows_lost_with_triggers_off(org):
     assert DecidedRollup.objects.filter(organization_id=org.pk).count() == counted  # the recount keeps no zeros
 
 
-def _rollup_indexes() -> set[str]:
+def _rollup_indexes() -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename IN ('appeals_decidedrollup', 'appeals_decidedday')"
-        )
-        return {name for (name,) in cursor.fetchall()}
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(TABLES)])
+        return set(cursor.fetchall())
+
+
+def test_every_rollup_key_carries_the_counts(db):
+    # Migration 0026: the dashboard reads an organization's rollup rows by index-only scans of these keys, in key
+    # order, not from heap pages shared with every other organization's rows (~16,000 pages at 1M violations).
+    keys = {name: definition for name, definition in _rollup_indexes() if "UNIQUE" in definition}
+    for table, counted in TABLES.items():
+        (definition,) = [d for d in keys.values() if f".{table} USING" in d and "(organization_id" in d]
+        assert definition.split(" INCLUDE ")[1].startswith(f"({', '.join(counted)})"), definition
 
 
 def test_seed_demo_counts_the_rollups_its_copy_skipped(db):
@@ -244,7 +252,7 @@ def test_seed_demo_counts_the_rollups_its_copy_skipped(db):
     assert DecidedRollup.objects.exclude(n=0).exists()
     # The recount writes into the tables without their secondary indexes, then builds them again: the triggers'
     # upserts need the unique one.
-    assert _rollup_indexes() == indexes and "decided_rollup_key" in indexes
+    assert _rollup_indexes() == indexes and "decided_rollup_key" in {name for name, _ in indexes}
     assert analytics_rollups_differences() == []
     out = io.StringIO()
     call_command("analytics_rollups", "--check", stdout=out)
@@ -315,3 +323,55 @@ def test_volume_and_points_rollups_follow_a_case(org):
     assert not ViolationDay.objects.filter(organization_id=org.pk).exclude(n=0).exists()
     assert not SubmittedDay.objects.filter(organization_id=org.pk).exclude(n=0).exists()
     assert analytics_rollups_differences(organization_id=org.pk) == []
+
+
+def _scans(plan: dict, table: str) -> list[dict]:
+    """The scan nodes of `table` in an EXPLAIN (FORMAT JSON) plan."""
+    found = [plan] if plan.get("Relation Name") == table else []
+    for child in plan.get("Plans", []):
+        found += _scans(child, table)
+    return found
+
+
+def _explained(sql: str) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        return cursor.fetchone()[0][0]["Plan"]
+
+
+@pytest.mark.parametrize("outside", ["none", "before", "after", "both"])
+def test_an_edge_month_is_read_from_the_rollups_when_nothing_outside_the_range_was_decided(org, outside):
+    # 10 January to 20 April: February and March are whole months; January and April are edges, read from their
+    # month's rollup rows when no appeal of that month was decided outside the range, else from the appeals.
+    account = AccountFactory(organization=org)
+    days = [date(2026, 1, 10), date(2026, 1, 31), date(2026, 2, 14), date(2026, 4, 1), date(2026, 4, 20)]
+    days += {"none": [], "before": [date(2026, 1, 9)], "after": [date(2026, 4, 21)]}.get(
+        outside, [date(2026, 1, 1), date(2026, 4, 30)]
+    )
+    for n, day in enumerate(days):
+        moment = datetime.combine(day, datetime.min.time(), tzinfo=org.zoneinfo) + timedelta(hours=n % 2 * 23)
+        AppealFactory(
+            violation=ViolationFactory(account=account, enforced_at=moment - timedelta(days=3)),
+            status=STATUSES[n % 3],
+            submitted_at=moment - timedelta(days=2),
+            decided_at=moment,
+            readiness_score=n * 9,
+        )
+    date_from, date_to = date(2026, 1, 10), date(2026, 4, 20)
+    for granularity in ("week", "month"):
+        facts = _facts(org, date_from, date_to, granularity, rollups=True)
+        assert facts == _facts(org, date_from, date_to, granularity, rollups=False)
+        assert facts.totals("round")["all"][0] == 5
+    filters, periods = AnalyticsFilters(), _periods(date_from, date_to, "week")
+    decided = decided_appeals(org, *local_range(org, date_from, date_to), filters)
+    sources = _decided_sources(org, decided, date_from, date_to, filters, periods, "week")
+    with CaptureQueriesContext(connection) as queries:
+        _decided_facts(*sources)
+    (query,) = queries.captured_queries
+    plan = _explained(query["sql"])
+    # Each edge from one side only: the appeals of an edge month with a decision outside the range.
+    read = [scan for scan in _scans(plan, "appeals_appeal") if scan["Actual Loops"]]
+    assert len(read) == {"none": 0, "before": 1, "after": 1, "both": 2}[outside]
+    rollup_months = [scan for scan in _scans(plan, "appeals_decidedrollup") if scan["Actual Loops"]]
+    # The whole months, and the rollup rows of each edge month not read from the appeals.
+    assert len(rollup_months) == 3 - len(read)

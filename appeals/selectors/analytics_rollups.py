@@ -1,11 +1,15 @@
 """The part of the dashboard's decided-appeal counts read from the rollups (appeals.rollup_models) on PostgreSQL.
 
 Whole local months of an unfiltered dashboard come from appeals_decidedrollup (one row per month and value of each
-grouping set, where the raw count reads one index entry per appeal: ~20k rows for ~90k decided appeals over two
-years), the success trend's periods of those months from appeals_decidedday; the days before the first whole month
-and after the last are still counted from the appeals. The SQL returns rows shaped like the raw GROUPING SETS query
-(selectors.analytics._decided_facts), so the same loop sums both and every figure is the one the raw count gives
-(tests/test_analytics_rollups.py checks it across random edits).
+grouping set, where the raw count reads one index entry per appeal: ~11k rows for ~90k decided appeals over two
+years), the success trend's periods of every day of the range from appeals_decidedday. The days before the first
+whole month and after the last (the edges) come from their month's rollup rows too when no appeal of that month was
+decided outside the range (a range ending today, or starting before the first decision), and otherwise from the
+appeals; the query checks which against appeals_decidedday, so each edge is read from one side. The SQL returns rows
+shaped like the raw GROUPING SETS query (selectors.analytics._decided_facts), so the same loop sums both and every
+figure is the one the raw count gives (tests/test_analytics_rollups.py checks it across random edits).
+
+Every rollup is read by an index-only scan of its key, which carries the counts (migration 0026).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ ROLLUP_GROUPING_SETS = [
     ("decision_business_days",),
 ]
 # GROUPING() mask of the period alone (every other column aggregated), as the raw query would give it.
+ROLLUP_TABLE = "appeals_decidedrollup"
 PERIOD_ONLY = ((1 << len(ROLLUP_COLUMNS)) - 1) << 1
 
 
@@ -69,22 +74,48 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def rollup_sql(organization_id: int, span: RollupSpan, periods: list[date]) -> tuple[str, list]:
-    """UNION ALL branches (to follow the raw GROUPING SETS query) giving the months' grouping-set rows and their
-    days' period rows; the period is the width_bucket of the day over the period starts, as the raw query's."""
+def edge_month(first: date, last: date) -> tuple[date, date]:
+    """The month (first day, first day of the next) holding the day range [first, last] of one edge."""
+    month = first.replace(day=1)
+    return month, _next_month(month)
+
+
+def rollup_sql(
+    organization_id: int, span: RollupSpan, periods: list[date], date_from: date, date_to: date
+) -> tuple[str, list]:
+    """UNION ALL branches (to follow the raw GROUPING SETS query) giving the rollups' grouping-set rows of the whole
+    months, and of each edge's month whose days outside the range have no decided appeal (so the month's rows are
+    the edge's: the range ending today, say), and the period rows of every day of the range from
+    appeals_decidedday; the period is the width_bucket of the day over the period starts, as the raw query's.
+
+    Raw rows: the outer GROUP BY of _decided_facts sums them (with the appeals' groups) and drops groups of zero."""
     listed = ", ".join(ROLLUP_COLUMNS)
     nulls = ", ".join("NULL" for _ in ROLLUP_COLUMNS)
-    sql = (
-        f" UNION ALL SELECT grouped::integer, {listed}, NULL::integer, sum(n), sum(reversed), sum(partial) "
-        "FROM appeals_decidedrollup WHERE organization_id = %s AND month >= %s AND month < %s "
-        f"GROUP BY grouped, {listed} HAVING sum(n) <> 0"
-        f" UNION ALL SELECT {PERIOD_ONLY}, {nulls}, width_bucket(day, %s::date[]), sum(n), sum(reversed), "
-        "sum(partial) FROM appeals_decidedday WHERE organization_id = %s AND day >= %s AND day < %s "
-        "GROUP BY width_bucket(day, %s::date[]) HAVING sum(n) <> 0"
+    rows = f" UNION ALL SELECT grouped::integer, {listed}, NULL::integer, n, reversed, partial FROM {ROLLUP_TABLE} "
+    sql = rows + "WHERE organization_id = %s AND month >= %s AND month < %s"
+    params: list = [organization_id, span.month_from, span.month_to]
+    for first, last in span.edges(date_from, date_to):
+        month, next_month = edge_month(first, last)
+        sql += rows + f"WHERE organization_id = %s AND month = %s AND NOT {outside_decided_sql()}"
+        params += [organization_id, month, *outside_decided_params(organization_id, month, next_month, first, last)]
+    sql += (
+        f" UNION ALL SELECT {PERIOD_ONLY}, {nulls}, width_bucket(day, %s::date[]), n, reversed, partial "
+        "FROM appeals_decidedday WHERE organization_id = %s AND day >= %s AND day <= %s"
     )
-    params = [organization_id, span.month_from, span.month_to]
-    params += [periods, organization_id, span.month_from, span.month_to, periods]
+    params += [periods, organization_id, date_from, date_to]
     return sql, params
+
+
+def outside_decided_sql() -> str:
+    """EXISTS: a decided appeal on a day of [month, next month) outside [first, last] (appeals_decidedday)."""
+    return (
+        "EXISTS (SELECT 1 FROM appeals_decidedday WHERE organization_id = %s AND day >= %s AND day < %s "
+        "AND (day < %s OR day > %s) AND n <> 0)"
+    )
+
+
+def outside_decided_params(organization_id: int, month: date, next_month: date, first: date, last: date) -> list:
+    return [organization_id, month, next_month, first, last]
 
 
 # --- Volume and penalty points (migration 0025) -----------------------------------------------------------------
