@@ -9,13 +9,16 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Sum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appeals import imports
 from appeals.imports import AccountRef, parse_violations_csv
-from appeals.models import ImportBatch, TimelineEvent, TimelineVerb, Violation, ViolationItem
+from appeals.models import ImportBatch, TimelineEvent, TimelineVerb, Violation, ViolationDay, ViolationItem
 from appeals.services import violations as services
+from appeals.services.analytics_rollups import analytics_rollups_differences
 from tests.factories import AccountFactory
 
 HEADER = (
@@ -391,6 +394,37 @@ def test_postgres_copy_path_imports_thousands_once(org, shop, member, tmp_path, 
         enforced_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
     assert extra.pk > v.pk
+
+
+@pytest.mark.postgres
+def test_postgres_import_counts_its_cases_into_the_rollups_once(org, shop, member):
+    """The rollups' insert trigger skips the import's COPY statements; the import counts its new cases at its end,
+    and a case inserted later in the same transaction is counted by the trigger again."""
+    AccountFactory(organization=org, external_id="SHOP2")
+    lines = [HEADER] + [
+        good_line(
+            account="7495001122" if i % 2 else "SHOP2",
+            reference=f"R{i:05}",
+            enforced_at=f"2026-0{1 + i % 3}-{1 + i % 27:02}",
+            penalty_points=str(i % 4),
+        )
+        for i in range(services.IMPORT_BATCH_SIZE * 2 + 10)
+    ]
+    with transaction.atomic():
+        result = _import(org, member, "\n".join(lines).encode())
+        services.violation_create(
+            organization=org,
+            account=shop,
+            by=member,
+            reference="BY-HAND",
+            kind="other",
+            policy="P",
+            enforced_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+            penalty_points=3,
+        )
+    assert result.created == len(lines) - 1
+    assert ViolationDay.objects.filter(organization_id=org.pk).aggregate(n=Sum("n"))["n"] == len(lines)
+    assert analytics_rollups_differences(organization_id=org.pk) == []
 
 
 def test_command_error_after_applied_batches_rolls_everything_back(org, shop, tmp_path, capsys):

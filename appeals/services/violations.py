@@ -718,6 +718,11 @@ def _import_batch(*, state: _ImportState, batch: list[dict], dry_run: bool, resu
     )
 
 
+def _cases_counted_later(on: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('appeals.cases_counted_later', %s, true)", ["on" if on else "off"])
+
+
 def violations_import(
     *, organization: Organization, rows: Iterable[dict], by, dry_run: bool = False, keep_actions: bool = False
 ) -> ImportResult:
@@ -770,10 +775,20 @@ def violations_import(
             book=RuleBook(organization),
             markets=markets,
         )
+        counted_later = not dry_run and connection.vendor == "postgresql"
+        if counted_later:
+            # The rollups' insert trigger would count each 2,000-row COPY on its own, updating the same day rows
+            # once per statement; the new cases are counted once below instead (migration 0027). Transaction-local:
+            # no session state is left on a pooled connection.
+            _cases_counted_later(True)
         for batch in _batched(rows, IMPORT_BATCH_SIZE):
             if any(r["account_id"] not in account_ids for r in batch):
                 raise ServiceError("A row names an account of another organization; nothing was imported.")
             _import_batch(state=state, batch=batch, dry_run=dry_run, result=result, keep_actions=keep_actions)
+        if counted_later:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT appeals_volume_rollup_count_cases(%s::bigint[])", [state.created_ids])
+            _cases_counted_later(False)
         if not dry_run:
             # Lazily, as timeline_record does: the destinations package imports the reminder services.
             from appeals.services.destinations.events import events_for_imported_cases
