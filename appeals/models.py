@@ -36,6 +36,9 @@ class Account(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "kind", "external_id"], name="account_unique_external_id"),
+            # What a case's (account, organization) key references (migration 0028): one check per new case proves
+            # both its account and that the account is its organization's.
+            models.UniqueConstraint(fields=["id", "organization"], name="account_id_organization"),
         ]
 
     def __str__(self) -> str:
@@ -103,9 +106,15 @@ class Violation(models.Model):
         ENFORCED = "enforced", "Enforcement action taken"
 
     # No single-column indexes: the composite indexes below start with these columns (fewer indexes to
-    # maintain on a 100k-row CSV import).
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="violations", db_index=False)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="violations", db_index=False)
+    # maintain on a 100k-row CSV import). No constraint of their own either: on PostgreSQL one composite key
+    # (account_id, organization_id) references the account's (id, organization_id) (violation_account_in_org,
+    # migration 0028), so one check per new case proves both and that the account belongs to the organization.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="violations", db_index=False, db_constraint=False
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="violations", db_index=False, db_constraint=False
+    )
     reference = models.CharField("violation reference number", max_length=120)
     kind = models.CharField(max_length=32, choices=ViolationKind.choices)
     policy = models.CharField("policy or rule cited", max_length=255)
@@ -117,8 +126,14 @@ class Violation(models.Model):
     points_cleared = models.BooleanField(default=False)
     # End of the last calendar day of the platform's appeal window, in the organization's timezone.
     appeal_by = models.DateTimeField()
+    # Indexed only where set (violation_assignee_set): an imported or new case has none.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_violations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_violations",
+        db_index=False,
     )
     status = models.CharField(max_length=24, choices=CaseStatus.choices, default=CaseStatus.NOT_APPEALED)
     # The deadline of the case's next step once it has left "not appealed" (decision due, follow-up window,
@@ -131,7 +146,10 @@ class Violation(models.Model):
         "core.RuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
     )
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Indexed only where set (violation_created_by_set): NULL on cases imported from the shell or seeded.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -170,6 +188,14 @@ class Violation(models.Model):
                 ),
                 models.F("id"),
                 name="violation_org_sort_deadline",
+            ),
+            # A deleted user's cases are set to NULL through these (on_delete); rows without one get no entry, so
+            # an import pays nothing for them. "Nobody" on the list reads violation_org_assignee.
+            models.Index(
+                fields=["assignee"], condition=models.Q(assignee__isnull=False), name="violation_assignee_set"
+            ),
+            models.Index(
+                fields=["created_by"], condition=models.Q(created_by__isnull=False), name="violation_created_by_set"
             ),
         ]
 
@@ -765,8 +791,13 @@ class TimelineEvent(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     # Covered by timeline_violation_created (violation, created_at).
     violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="timeline", db_index=False)
-    appeal = models.ForeignKey(Appeal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Indexed only where set (timeline_appeal_set, timeline_actor_set): an import's entries have no appeal.
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
     verb = models.CharField(max_length=32, choices=TimelineVerb.choices)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -778,6 +809,9 @@ class TimelineEvent(models.Model):
         indexes = [
             # Case page timeline.
             models.Index(fields=["violation", "created_at"], name="timeline_violation_created"),
+            # A deleted appeal's or user's entries are set to NULL through these (on_delete).
+            models.Index(fields=["appeal"], condition=models.Q(appeal__isnull=False), name="timeline_appeal_set"),
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="timeline_actor_set"),
         ]
 
     def __str__(self) -> str:

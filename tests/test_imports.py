@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -425,6 +425,24 @@ def test_postgres_import_counts_its_cases_into_the_rollups_once(org, shop, membe
     assert result.created == len(lines) - 1
     assert ViolationDay.objects.filter(organization_id=org.pk).aggregate(n=Sum("n"))["n"] == len(lines)
     assert analytics_rollups_differences(organization_id=org.pk) == []
+
+
+@pytest.mark.postgres
+def test_postgres_case_account_must_be_its_organizations(org, other_org):
+    """One composite key (account, organization) replaces the two single ones, and refuses a mismatched pair."""
+    foreign = AccountFactory(organization=other_org)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Violation.objects.create(
+            organization=org,
+            account=foreign,
+            reference="X",
+            kind="other",
+            policy="P",
+            enforced_at=datetime(2026, 3, 1, tzinfo=UTC),
+            appeal_by=datetime(2026, 3, 20, tzinfo=UTC),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_command_error_after_applied_batches_rolls_everything_back(org, shop, tmp_path, capsys):
