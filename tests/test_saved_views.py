@@ -15,7 +15,7 @@ from appeals.models import CaseStatus, SavedView, Violation
 from appeals.selectors import violations as selectors
 from appeals.services import ServiceError
 from appeals.services.saved_views import saved_view_create
-from tests.factories import MembershipFactory, ViolationFactory
+from tests.factories import AccountFactory, MembershipFactory, ViolationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -268,7 +268,7 @@ def test_the_list_masks_its_csrf_token_once_and_the_token_is_accepted(org, membe
     from django.test import Client
 
     view = SavedView.objects.create(user=member, organization=org, name="Mine", query="assignee=me")
-    ViolationFactory(organization=org)
+    ViolationFactory(account=AccountFactory(organization=org))
     client = Client(enforce_csrf_checks=True)
     client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
     client.get("/healthz")
