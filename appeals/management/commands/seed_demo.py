@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import random
 import time
 from bisect import bisect
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from zoneinfo import ZoneInfo
@@ -171,6 +173,20 @@ def _as_is(text: str) -> str:
 EMPTY_LIST = raw_json("[]")
 
 
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while the rows are made: they form no cycle (reference counting frees
+    each), yet every ~2,000 new dicts and tuples started a collection, and the older generations' ones walked the
+    chunks still held (1M seed at load 8-14: 74.7 -> 51.2 s of Python CPU)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class secondary_indexes_dropped:
     """Drop a table's indexes during a bulk load, then build them once at the end: those that back no constraint, and
     the unique constraints no foreign key leans on (added again, so a duplicate still fails the load). Each row then
@@ -226,7 +242,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         if flush:
             self.flush()
-        counts = self.seed(orgs=orgs, violations=violations, ratio=appeals_ratio, rng=random.Random(seed))
+        with collector_paused():
+            counts = self.seed(orgs=orgs, violations=violations, ratio=appeals_ratio, rng=random.Random(seed))
         with connection.cursor() as cursor:
             for table in ("appeals_violation", "appeals_violationitem", "appeals_appeal", "appeals_evidence"):
                 cursor.execute(f'ANALYZE "{table}"')
