@@ -8,6 +8,7 @@ import itertools
 import random
 import time
 from bisect import bisect
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -190,10 +191,12 @@ def collector_paused():
 class secondary_indexes_dropped:
     """Drop a table's indexes during a bulk load, then build them once at the end: those that back no constraint, and
     the unique constraints no foreign key leans on (added again, so a duplicate still fails the load). Each row then
-    costs no index entry; each index is built from sorted rows instead. Primary keys stay (foreign keys need them)."""
+    costs no index entry; each index is built from sorted rows instead. Primary keys stay (foreign keys need them),
+    but for those of `primary_keys_too`, tables written in no order of their key that no foreign key references."""
 
-    def __init__(self, tables: list[str]) -> None:
+    def __init__(self, tables: list[str], *, primary_keys_too: Iterable[str] = ()) -> None:
         self.tables = tables
+        self.primary_keys_too = list(primary_keys_too)
         self.definitions: list[str] = []
 
     def __enter__(self):
@@ -209,9 +212,10 @@ class secondary_indexes_dropped:
                 cursor.execute(f'DROP INDEX "{name}"')
             cursor.execute(
                 "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                "WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(%s) AND NOT EXISTS "
+                "WHERE (c.contype = 'u' OR c.contype = 'p' AND c.conrelid::regclass::text = ANY(%s)) "
+                "AND c.conrelid::regclass::text = ANY(%s) AND NOT EXISTS "
                 "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
-                [self.tables],
+                [self.primary_keys_too, self.tables],
             )
             for table, name, definition in cursor.fetchall():
                 self.definitions.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
@@ -322,7 +326,10 @@ class Command(BaseCommand):
             cursor.execute("SET LOCAL session_replication_role = replica")
             # Room to sort each index in memory when it is built again at the end (the default spills to disk).
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        with secondary_indexes_dropped(tables + ROLLUP_TABLES):
+        # The volume and points rollups' primary keys go too: the recount writes their ~1.9M rows at 1M in the
+        # order of its hash aggregates, a random insert each into a key index larger than shared_buffers.
+        volume_rollups = [m._meta.db_table for m in (ViolationDay, SubmittedDay, PointsDay)]
+        with secondary_indexes_dropped(tables + ROLLUP_TABLES, primary_keys_too=volume_rollups):
             behind = CopyBehind()
             generation_started = time.perf_counter()
             violation_rows: list[dict] = []
@@ -496,7 +503,8 @@ class Command(BaseCommand):
             # the indexes are still away. The recount then reads the appeals in one sequential scan (after the index
             # build, through the covering index on a table never vacuumed: 77 s at 1M, load 7) and writes its ~2.6M
             # rows at 1M without a random insert each into decided_rollup_key (13 columns, far larger than
-            # shared_buffers); that index is built with the others, and still refuses duplicates.
+            # shared_buffers) or the volume rollups' keys; those are built with the others, and still refuse
+            # duplicates.
             counted = time.perf_counter()
             with transaction.atomic(), connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
