@@ -230,6 +230,19 @@ def test_rebuild_restores_rows_lost_with_triggers_off(org):
     assert DecidedRollup.objects.filter(organization_id=org.pk).count() == counted  # the recount keeps no zeros
 
 
+def test_a_rollup_row_counted_for_the_wrong_organization_is_a_difference(org, other_org):
+    # The volume and points tables have no id column: their first column is the organization, which the check kept.
+    ViolationFactory(account=AccountFactory(organization=org))
+    assert ViolationDay.objects.filter(organization_id=org.pk).exclude(n=0).count() == 1
+    assert analytics_rollups_differences() == []
+    ViolationDay.objects.filter(organization_id=org.pk).update(organization_id=other_org.pk)
+    differences = analytics_rollups_differences()
+    assert {(row[0], row[1]) for row in differences} == {
+        ("appeals_violationday", org.pk),
+        ("appeals_violationday", other_org.pk),
+    }
+
+
 def _rollup_indexes() -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(TABLES)])

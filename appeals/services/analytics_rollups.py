@@ -49,5 +49,7 @@ def _rows(cursor, organization_id: int | None) -> set[tuple]:
             f"SELECT * FROM {table} WHERE (%s::bigint IS NULL OR organization_id = %s) AND ({nonzero})",  # noqa: S608
             [organization_id, organization_id],
         )
-        rows |= {(table, *row[1:]) for row in cursor.fetchall()}
+        # Without the surrogate id, which a recount renumbers (the day tables have none: their key is the row).
+        kept = [i for i, column in enumerate(cursor.description) if column.name != "id"]
+        rows |= {(table, *(row[i] for i in kept)) for row in cursor.fetchall()}
     return rows
