@@ -97,6 +97,26 @@ def wait_for_replay(timeout: float = 600) -> float:
     return round(time.perf_counter() - started, 1)
 
 
+def wait_for_horizon(timeout: float = 60) -> float:
+    """Seconds until no replica's hot_standby_feedback holds back a transaction that had finished when this was
+    called (the feedback comes every wal_receiver_status_interval, 10 s by default, so a replica that has replayed
+    a commit may still be reported behind it for that long); VACUUM can then mark the pages all-visible."""
+    started = time.perf_counter()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+        target = cursor.fetchone()[0]
+        while time.perf_counter() - started < timeout:
+            cursor.execute(
+                "SELECT coalesce(bool_and(backend_xmin IS NULL OR age(backend_xmin) <= age(%s::xid)), true) "
+                "FROM pg_stat_replication",
+                [target],
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.2)
+    return round(time.perf_counter() - started, 1)
+
+
 def _token(org_id: int) -> str:
     membership = Membership.objects.filter(organization_id=org_id, role=Role.MANAGER).select_related("user").first()
     _token_row, raw = api_token_create(
