@@ -30,6 +30,23 @@ def slot_datetime(n: int) -> datetime:
     return datetime(1901, 1, 1, 0, 0, n, tzinfo=UTC)
 
 
+def _fetch(using: str, sql: str, params: list, converters: list) -> list:
+    """The rows of compiled SQL, each column converted as the ORM converts it ((position, converters, expression))."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for pos, convs, expression in converters:
+                value = row[pos]
+                for convert in convs:
+                    value = convert(value, expression, connection)
+                row[pos] = value
+    return rows
+
+
 class PreparedRows:
     def __init__(self, queryset: QuerySet, *, using: str) -> None:
         """`queryset` uses PLACEHOLDER exactly once among its parameters; run() replaces it. Its select_related rows
@@ -60,18 +77,7 @@ class PreparedRows:
         """The rows for `value`, as model instances read from self.using (one query)."""
         params = self.params.copy()
         params[self.position] = value
-        connection = connections[self.using]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for pos, convs, expression in self.converters:
-                    value = row[pos]
-                    for convert in convs:
-                        value = convert(value, expression, connection)
-                    row[pos] = value
+        rows = _fetch(self.using, self.sql, params, self.converters)
         objects = []
         from_db, using, init_list, model_slice = self.from_db, self.using, self.init_list, self.model_slice
         for row in rows:
@@ -134,16 +140,6 @@ class PreparedValues:
         for position, name, is_datetime in self.positions:
             value = values[name]
             params[position] = connection.ops.adapt_datetimefield_value(value) if is_datetime else value
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for pos, convs, expression in self.converters:
-                    value = row[pos]
-                    for convert in convs:
-                        value = convert(value, expression, connection)
-                    row[pos] = value
+        rows = _fetch(self.using, self.sql, params, self.converters)
         names = self.names
         return [dict(zip(names, row, strict=True)) for row in rows]
